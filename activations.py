@@ -1,0 +1,140 @@
+"""What differs per activation: the function, its weight initialiser and dropout layer.
+
+The experiment's scientific variable is the activation; everything else in the model is
+fixed. `ACTIVATIONS` holds one `ActivationSpec` per activation compared by default, and
+`get()` also accepts any other built-in Keras activation (`swish`, `mish`, `tanh`, ...) with
+default settings. The model builder reads a spec and never branches on a name.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+
+def gelu_tanh(x):
+    """GELU, tanh approximation, written exactly as the article does.
+
+    `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))`
+    (Hendrycks & Gimpel, 2016, "Gaussian Error Linear Units", eq. after (2)).
+    """
+    inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * ops.power(x, 3))
+    return 0.5 * x * (1.0 + ops.tanh(inner))
+
+
+def leaky_relu_02(x):
+    """Leaky ReLU with negative slope 0.2, as in the article: `x if x > 0 else 0.2 * x`.
+
+    Maas et al., 2013, "Rectifier Nonlinearities Improve Neural Network Acoustic Models".
+    """
+    return keras.activations.leaky_relu(x, negative_slope=0.2)
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """Everything about one activation that the model and the plots need."""
+
+    name: str
+    function: Callable
+    label: str
+    color: str
+    # SELU self-normalises only with LeCun-normal weights and AlphaDropout, which keeps
+    # the mean and variance that plain Dropout would disturb (Klambauer et al., 2017).
+    kernel_initializer: str = "glorot_uniform"
+    dropout_layer: type = layers.Dropout
+
+
+ACTIVATIONS: dict[str, ActivationSpec] = {
+    "sigmoid": ActivationSpec("sigmoid", keras.activations.sigmoid, "Sigmoid", "#1f77b4"),
+    "relu": ActivationSpec("relu", keras.activations.relu, "ReLU", "#d62728"),
+    "elu": ActivationSpec("elu", keras.activations.elu, "ELU", "#2ca02c"),
+    "leaky_relu": ActivationSpec("leaky_relu", leaky_relu_02, "Leaky ReLU (0.2)", "#ff7f0e"),
+    "selu": ActivationSpec(
+        "selu",
+        keras.activations.selu,
+        "SELU",
+        "#9467bd",
+        kernel_initializer="lecun_normal",
+        dropout_layer=layers.AlphaDropout,
+    ),
+    "gelu": ActivationSpec("gelu", gelu_tanh, "GELU (tanh approx.)", "#8c564b"),
+}
+
+DEFAULT_ACTIVATIONS = tuple(ACTIVATIONS)
+
+# Colours for activations outside the registry, chosen not to clash with the six above.
+_EXTRA_COLORS = ("#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8")
+
+# Keras names that are not element-wise activations and so cannot be compared here.
+_NOT_ELEMENTWISE = {"softmax", "log_softmax", "linear", "glu", "sparsemax", "sparse_plus", "threshold"}
+
+
+def builtin_names() -> list[str]:
+    """Element-wise activations that Keras itself provides."""
+    names = keras.activations.__dict__
+    return sorted(
+        name
+        for name, value in names.items()
+        if callable(value)
+        and not name.startswith("_")
+        and name not in _NOT_ELEMENTWISE
+        and name not in {"get", "serialize", "deserialize"}
+    )
+
+
+def get(name: str) -> ActivationSpec:
+    """Return the spec for `name`, or raise `ValueError` naming the valid choices."""
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name]
+    if name in builtin_names():
+        extra = sorted(set(builtin_names()) - set(ACTIVATIONS))
+        color = _EXTRA_COLORS[extra.index(name) % len(_EXTRA_COLORS)]
+        return ActivationSpec(name, keras.activations.get(name), name, color)
+    raise ValueError(
+        f"unknown activation {name!r}: choose from {', '.join(ACTIVATIONS)} "
+        f"or a Keras built-in such as {', '.join(sorted(set(builtin_names()) - set(ACTIVATIONS))[:6])}"
+    )
+
+
+def evaluate(spec: ActivationSpec, x: np.ndarray) -> np.ndarray:
+    """The activation the model uses, applied to a NumPy array."""
+    return ops.convert_to_numpy(spec.function(ops.convert_to_tensor(x)))
+
+
+def derivative(spec: ActivationSpec, x: np.ndarray) -> np.ndarray:
+    """d activation / dx at each element of `x`, by the backend's automatic differentiation."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return _elementwise_gradient_tensorflow(spec.function, x)
+    if backend == "torch":
+        return _elementwise_gradient_torch(spec.function, x)
+    if backend == "jax":
+        return _elementwise_gradient_jax(spec.function, x)
+    raise ValueError(f"backend {backend!r} is not supported: use tensorflow, torch or jax")
+
+
+def _elementwise_gradient_tensorflow(function, x):
+    import tensorflow as tf
+
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = function(x)
+    return tape.gradient(y, x).numpy()
+
+
+def _elementwise_gradient_torch(function, x):
+    import torch
+
+    x = torch.tensor(x, requires_grad=True)
+    (gradient,) = torch.autograd.grad(function(x).sum(), x)
+    return gradient.detach().numpy()
+
+
+def _elementwise_gradient_jax(function, x):
+    import jax
+
+    return np.asarray(jax.grad(lambda t: function(t).sum())(x))
