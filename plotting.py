@@ -1,0 +1,150 @@
+"""Every figure of the comparison, drawn from saved histories (plain dicts), never from
+live Keras objects, so figures can be redrawn from the files alone."""
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import activations  # noqa: E402
+
+
+def save_figure(fig, path: Path) -> None:
+    """Write the PNG under a temporary name and rename it, so no half-written file shows."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(temporary, format="png", dpi=110, bbox_inches="tight")
+        os.replace(temporary, path)
+    finally:
+        plt.close(fig)
+        temporary.unlink(missing_ok=True)
+
+
+def epoch_series(histories: list[dict], activation: str, column: str):
+    """Epochs, mean and std over seeds of `column` for one activation.
+
+    A diverged seed contributes up to its last finite value; epochs where no seed has a
+    value are left out. Returns empty arrays when nothing was recorded.
+    """
+    by_epoch: dict[int, list[float]] = {}
+    for history in histories:
+        if history["activation"] != activation:
+            continue
+        for row in history["epochs"]:
+            if row.get(column) is not None:
+                by_epoch.setdefault(row["epoch"], []).append(row[column])
+    epochs = np.array(sorted(by_epoch), dtype=int)
+    values = [np.array(by_epoch[e], dtype=float) for e in epochs]
+    means = np.array([v.mean() for v in values])
+    stds = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in values])
+    return epochs, means, stds
+
+
+def diverged_epochs(histories: list[dict], activation: str) -> list[int]:
+    return [
+        h["diverged_epoch"]
+        for h in histories
+        if h["activation"] == activation and h.get("status") == "diverged"
+    ]
+
+
+def draw_series(ax, histories, activation, column, label=None):
+    """One activation's mean curve with a ± std band; crosses mark divergence."""
+    spec = activations.get(activation)
+    epochs, means, stds = epoch_series(histories, activation, column)
+    diverged = diverged_epochs(histories, activation)
+    if label is None:
+        label = spec.label + (f" (diverged ×{len(diverged)})" if diverged else "")
+    if len(epochs):
+        ax.plot(epochs, means, marker="o", markersize=3, color=spec.color, label=label)
+        if stds.any():
+            ax.fill_between(epochs, means - stds, means + stds, color=spec.color, alpha=0.2)
+    elif diverged:
+        ax.plot([], [], color=spec.color, label=label)
+    for epoch in diverged:
+        last = means[epochs < epoch][-1] if (epochs < epoch).any() else np.nan
+        ax.plot([epoch], [last], marker="x", markersize=9, color=spec.color)
+
+
+def plot_curves(histories, column, path, ylabel, order, title, log_scale=False):
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for activation in order:
+        draw_series(ax, histories, activation, column)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if log_scale:
+        ax.set_yscale("log")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    save_figure(fig, path)
+
+
+def plot_test_accuracy(histories, path, order):
+    """Every seed's test accuracy as a dot and the mean as a bar, per activation."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for position, activation in enumerate(order):
+        spec = activations.get(activation)
+        scores = [
+            h["test_accuracy"]
+            for h in histories
+            if h["activation"] == activation and h.get("test_accuracy") is not None
+        ]
+        if scores:
+            ax.bar(position, np.mean(scores), color=spec.color, alpha=0.35, width=0.6)
+            ax.scatter([position] * len(scores), scores, color=spec.color, zorder=3, s=18)
+            ax.annotate(f"{np.mean(scores):.4f}", (position, np.mean(scores)), ha="center",
+                        va="bottom", fontsize="small")  # fmt: skip
+        else:
+            ax.annotate("diverged", (position, 0), ha="center", va="bottom", fontsize="small")
+    scores = [h["test_accuracy"] for h in histories if h.get("test_accuracy") is not None]
+    if scores:
+        # Zoom in on the range that matters; bars from 0 would hide every difference.
+        low = min(scores)
+        ax.set_ylim(max(0.0, low - 0.5 * (1 - low) - 0.002), 1.0)
+    ax.set_xticks(range(len(order)), [activations.get(a).label for a in order], rotation=20)
+    ax.set_ylabel("test accuracy")
+    ax.set_title("Test accuracy at the best validation-loss epoch")
+    ax.grid(axis="y", alpha=0.3)
+    save_figure(fig, path)
+
+
+def plot_activation_functions(order, path):
+    """Each activation and its derivative, computed from the functions the models use."""
+    x = np.linspace(-5, 5, 801, dtype=np.float32)
+    fig, (ax_value, ax_derivative) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for activation in order:
+        spec = activations.get(activation)
+        ax_value.plot(x, activations.evaluate(spec, x), color=spec.color, label=spec.label)
+        ax_derivative.plot(x, activations.derivative(spec, x), color=spec.color, label=spec.label)
+    ax_value.set_title("activation f(x)")
+    ax_derivative.set_title("derivative f'(x)")
+    for ax in (ax_value, ax_derivative):
+        ax.axhline(0, color="black", linewidth=0.5)
+        ax.axvline(0, color="black", linewidth=0.5)
+        ax.set_xlabel("x")
+        ax.grid(alpha=0.3)
+    ax_value.set_ylim(-2, 5)
+    ax_value.legend(fontsize="small")
+    save_figure(fig, path)
+
+
+def plot_all(histories: list[dict], folder: Path, order: list[str]) -> None:
+    """Draw every figure of a run folder from its histories."""
+    folder = Path(folder)
+    curves = [
+        ("val_accuracy", "val_accuracy.png", "validation accuracy", "Validation accuracy"),
+        ("val_loss", "val_loss.png", "validation loss", "Validation loss"),
+        ("loss", "train_loss.png", "training loss", "Training loss"),
+    ]
+    for column, name, ylabel, title in curves:
+        plot_curves(histories, column, folder / name, ylabel, order, title)
+    plot_test_accuracy(histories, folder / "test_accuracy.png", order)
+    plot_activation_functions(order, folder / "activation_functions.png")
