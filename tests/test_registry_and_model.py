@@ -1,0 +1,99 @@
+"""The activation registry and the model built from it."""
+
+import keras
+import numpy as np
+import pytest
+
+import activations
+import compare_activations as ca
+
+ARTICLE_PARAMETERS = 1_199_882  # Keras' mnist_cnn.py, as the article uses it.
+
+
+def test_registry_holds_the_six_activations_of_the_article():
+    assert list(activations.ACTIVATIONS) == ["sigmoid", "relu", "elu", "leaky_relu", "selu", "gelu"]
+
+
+def test_every_activation_has_its_own_colour():
+    colours = [spec.color for spec in activations.ACTIVATIONS.values()]
+    assert len(set(colours)) == len(colours)
+
+
+def test_unknown_activation_error_names_the_valid_choices():
+    with pytest.raises(ValueError, match="unknown activation 'relu7'.*sigmoid, relu, elu"):
+        activations.get("relu7")
+
+
+@pytest.mark.parametrize("name", ["swish", "mish", "tanh"])
+def test_keras_builtin_activations_get_default_settings(name):
+    spec = activations.get(name)
+    assert spec.kernel_initializer == "glorot_uniform"
+    assert spec.dropout_layer is keras.layers.Dropout
+    x = np.array([-1.0, 0.0, 1.0], np.float32)
+    np.testing.assert_allclose(
+        activations.evaluate(spec, x), keras.ops.convert_to_numpy(keras.activations.get(name)(x)), rtol=1e-6
+    )
+
+
+def test_softmax_is_not_offered_as_an_elementwise_activation():
+    with pytest.raises(ValueError):
+        activations.get("softmax")
+
+
+@pytest.mark.parametrize("name", [*activations.ACTIVATIONS, "swish"])
+def test_model_has_the_articles_parameter_count(name):
+    model = ca.build_model(activations.get(name))
+    assert model.count_params() == ARTICLE_PARAMETERS
+
+
+def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():
+    model = ca.build_model(activations.get("selu"))
+    for layer_name in ("conv1", "conv2", "dense1"):
+        initializer = model.get_layer(layer_name).kernel_initializer
+        assert isinstance(initializer, keras.initializers.LecunNormal)
+    dropouts = [model.get_layer("dropout1"), model.get_layer("dropout2")]
+    assert all(isinstance(layer, keras.layers.AlphaDropout) for layer in dropouts)
+    assert [layer.rate for layer in dropouts] == [0.25, 0.5]
+
+
+def test_relu_model_uses_glorot_weights_and_plain_dropout():
+    model = ca.build_model(activations.get("relu"))
+    assert isinstance(model.get_layer("dense1").kernel_initializer, keras.initializers.GlorotUniform)
+    assert type(model.get_layer("dropout2")) is keras.layers.Dropout
+
+
+def test_the_activation_follows_both_convolutions_and_the_hidden_dense_layer():
+    model = ca.build_model(activations.get("elu"))
+    names = [layer.name for layer in model.layers]
+    for weighted in ("conv1", "conv2", "dense1"):
+        following = model.layers[names.index(weighted) + 1]
+        assert isinstance(following, keras.layers.Activation)
+        assert following.activation is activations.ACTIVATIONS["elu"].function
+    assert model.get_layer("output").activation is keras.activations.softmax
+
+
+def test_default_config_reproduces_the_articles_optimiser():
+    model = ca.compile_model(ca.build_model(activations.get("relu")), ca.ExperimentConfig())
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert model.optimizer.clipvalue == 0.5
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_binary_crossentropy_still_reports_classification_accuracy():
+    config = ca.ExperimentConfig(loss="binary_crossentropy")
+    model = ca.compile_model(ca.build_model(activations.get("relu")), config)
+    x = np.zeros((4, 28, 28, 1), np.float32)
+    # The untrained model predicts some class for all four blank images; the labels say
+    # class 0 for each, so top-1 accuracy is 1 or 0 while binary accuracy is ~0.9.
+    y = ca.one_hot(np.zeros(4, int))
+    scores = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert scores["accuracy"] in (0.0, 1.0)
+    assert 0.7 < scores["binary_accuracy"] < 1.0
+
+
+def test_run_name_differs_for_another_clip_value_but_not_for_seeds_or_activations():
+    base = ca.ExperimentConfig()
+    assert base.run_name() == "mnist-e12-b128-lr0.001-clipvalue0.5-cce-val0.1"
+    assert ca.ExperimentConfig(clip_value=1.0).run_name() != base.run_name()
+    assert ca.ExperimentConfig(clip_value=None, clip_norm=1.0).run_name().endswith("clipnorm1-cce-val0.1")
+    assert ca.ExperimentConfig(seeds=5, activations=("relu",)).run_name() == base.run_name()
