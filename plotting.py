@@ -148,3 +148,115 @@ def plot_all(histories: list[dict], folder: Path, order: list[str]) -> None:
         plot_curves(histories, column, folder / name, ylabel, order, title)
     plot_test_accuracy(histories, folder / "test_accuracy.png", order)
     plot_activation_functions(order, folder / "activation_functions.png")
+
+
+# Diagnostic figures: why an activation wins or loses. They read the columns that
+# `diagnostics.measure` adds to each epoch (epoch 0 is before any training), and each returns
+# False without writing anything when the histories have none (a run with --no-diagnostics).
+
+
+def diagnostic_layers(histories: list[dict], prefix: str) -> list[str]:
+    """Layer names of the columns `<prefix><layer>`, in the order the model has them."""
+    names: dict[str, None] = {}
+    for history in histories:
+        for row in history["epochs"]:
+            for column in row:
+                if column.startswith(prefix):
+                    names.setdefault(column[len(prefix):], None)
+    return list(names)
+
+
+def default_order(histories: list[dict]) -> list[str]:
+    """Activations in the order they first appear in the histories."""
+    return list(dict.fromkeys(h["activation"] for h in histories))
+
+
+def draw_panels(histories, panels, path, order, title, ylabel, log_scale=False, reference=None,
+                columns=None, fraction=False):  # fmt: skip
+    """One subplot per (column, subplot title), each with one mean curve per activation.
+
+    `reference` maps a column to a value drawn as a dashed line (e.g. SELU's target std 1);
+    `columns` is the number of subplots per row (at most 3 by default); `fraction` starts the
+    y axis at 0, so that "none" reads as none rather than as noise around an arbitrary axis.
+    """
+    columns = columns or min(len(panels), 3)
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.3 * rows), squeeze=False)
+    for ax, (column, panel_title) in zip(axes.flat, panels):
+        for activation in order:
+            draw_series(ax, histories, activation, column)
+        if reference and column in reference:
+            ax.axhline(reference[column], color="black", linestyle="--", linewidth=0.8)
+        if log_scale:
+            # A zero norm (every unit dead) has no place on a log axis; leave it out.
+            ax.set_yscale("log", nonpositive="mask")
+        if fraction:
+            top = max(ax.get_ylim()[1], 0.05)
+            ax.set_ylim(-0.02 * top, top)
+        ax.set_title(panel_title, fontsize="medium")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize="small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def plot_gradient_norms(histories, path, order=None) -> bool:
+    """Per trainable layer, the L2 norm of the loss gradient w.r.t. its kernel, log scale."""
+    layers = diagnostic_layers(histories, "grad_norm_")
+    if not layers:
+        return False
+    panels = [(f"grad_norm_{layer}", layer) for layer in layers]
+    draw_panels(histories, panels, path, order or default_order(histories),
+                "Gradient norm per layer on the probe batch (epoch 0: before training)",
+                "‖∂loss/∂kernel‖", log_scale=True)  # fmt: skip
+    return True
+
+
+def plot_clipped_fraction(histories, path, order=None) -> bool:
+    """Fraction of gradient elements that the configured clip changes: all layers, then each."""
+    layers = diagnostic_layers(histories, "clipped_fraction_")
+    has_total = any("clipped_fraction" in row for h in histories for row in h["epochs"])
+    if not has_total and not layers:
+        return False
+    panels = [("clipped_fraction", "all layers")] if has_total else []
+    panels += [(f"clipped_fraction_{layer}", layer) for layer in layers]
+    draw_panels(histories, panels, path, order or default_order(histories),
+                "Fraction of gradient elements the clip changes", "fraction clipped",
+                fraction=True)  # fmt: skip
+    return True
+
+
+def plot_dead_units(histories, path, order=None) -> bool:
+    """Per activation layer, the fraction of units with derivative < 1e-6 on every probe input."""
+    layers = diagnostic_layers(histories, "dead_fraction_")
+    if not layers:
+        return False
+    panels = [(f"dead_fraction_{layer}", layer) for layer in layers]
+    draw_panels(histories, panels, path, order or default_order(histories),
+                "Dead (ReLU) or saturated (sigmoid) units: derivative < 1e-6 on every probe input",
+                "fraction of units", fraction=True)  # fmt: skip
+    return True
+
+
+def plot_activation_stats(histories, path, order=None) -> bool:
+    """Per activation layer, the output mean (top row) and std (bottom row) on the probe batch.
+
+    Dashed lines mark 0 and 1, the mean and std that SELU is meant to keep through depth.
+    """
+    layers = diagnostic_layers(histories, "act_mean_")
+    if not layers:
+        return False
+    panels = [(f"act_mean_{layer}", f"{layer}: mean") for layer in layers]
+    panels += [(f"act_std_{layer}", f"{layer}: std") for layer in layers]
+    reference = {f"act_mean_{layer}": 0.0 for layer in layers} | {f"act_std_{layer}": 1.0 for layer in layers}
+    # One row for the means and one for the stds, whatever the number of layers.
+    draw_panels(histories, panels, path, order or default_order(histories),
+                "Activation output mean and std on the probe batch", "value",
+                reference=reference, columns=len(layers))  # fmt: skip
+    return True
