@@ -347,6 +347,8 @@ def make_deterministic() -> None:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+        # Every run builds a fresh model, which TensorFlow reports as "retracing".
+        tf.get_logger().setLevel("ERROR")
     elif keras.backend.backend() == "torch":
         import torch
 

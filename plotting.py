@@ -148,6 +148,11 @@ def plot_all(histories: list[dict], folder: Path, order: list[str]) -> None:
         plot_curves(histories, column, folder / name, ylabel, order, title)
     plot_test_accuracy(histories, folder / "test_accuracy.png", order)
     plot_activation_functions(order, folder / "activation_functions.png")
+    # The diagnostic figures are drawn only when the histories hold diagnostic columns.
+    plot_gradient_norms(histories, folder / "gradient_norms.png", order)
+    plot_clipped_fraction(histories, folder / "clipped_fraction.png", order)
+    plot_dead_units(histories, folder / "dead_units.png", order)
+    plot_activation_stats(histories, folder / "activation_stats.png", order)
 
 
 # Diagnostic figures: why an activation wins or loses. They read the columns that
