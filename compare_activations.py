@@ -608,6 +608,8 @@ def train_run(config, spec, seed, split: Split, run_dir: Path, verbose) -> dict:
         "epochs": rows,
     }
     start_epoch = max((row["epoch"] for row in rows), default=0) + 1
+    if restored is not None:
+        print(f"resuming after epoch {start_epoch - 1} from {paths.checkpoint}", flush=True)
     for epoch in range(start_epoch, config.epochs + 1):
         order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
         started = time.perf_counter()
@@ -946,6 +948,7 @@ def run_experiment(
             if previous and previous.get("status") in FINAL_STATUSES:
                 if not force:
                     print(f"{prefix} — already {previous['status']}, reused", flush=True)
+                    paths.checkpoint.unlink(missing_ok=True)  # Left if killed while finishing.
                     continue
                 paths.checkpoint.unlink(missing_ok=True)
             print(f"{prefix} — {estimate_remaining(run_dir, plan[number - 1:], config)}", flush=True)
