@@ -103,12 +103,11 @@ class ExperimentConfig:
             name += f"-n{self.train_limit}"
         return name
 
-    def identity(self) -> dict:
-        """The settings that define a run folder (see `run_name`)."""
-        settings = dataclasses.asdict(self)
-        for key in ("activations", "seeds", "diagnostics", "probe_size"):
-            settings.pop(key)
-        return settings
+    @staticmethod
+    def identity(settings: dict) -> dict:
+        """The settings, from `asdict` or config.json, that define a run folder."""
+        not_identity = ("activations", "seeds", "diagnostics", "probe_size")
+        return {key: value for key, value in settings.items() if key not in not_identity}
 
 
 @dataclass(frozen=True)
@@ -879,7 +878,7 @@ def write_index(results_dir: Path) -> None:
             continue
         with open(summary_path, newline="") as handle:
             summary = {row["activation"]: row for row in csv.DictReader(handle)}
-        settings = {k: v for k, v in saved["config"].items() if k not in ("activations", "seeds")}
+        settings = ExperimentConfig.identity(saved["config"])
         runs.append((config_path.parent.name, settings, summary))
     if not runs:
         return
@@ -1070,6 +1069,9 @@ def config_from_arguments(options) -> ExperimentConfig:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    # Progress lines should appear as they happen also when the output goes to a file.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         options = build_parser().parse_args(argv)
         config = config_from_arguments(options)
