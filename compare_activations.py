@@ -42,6 +42,7 @@ import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
 
 import activations  # noqa: E402
+import diagnostics  # noqa: E402
 import plotting  # noqa: E402
 
 NUM_CLASSES = 10
@@ -552,22 +553,18 @@ LOSS_FUNCTIONS = {
 
 
 def diagnostics_probe(config: ExperimentConfig, split: Split):
-    """The same first validation images for every activation and seed, or None."""
+    """The same first validation images for every activation and seed, and the training
+    loss, or None without diagnostics."""
     if not config.diagnostics:
         return None
-    return split.x_val[: config.probe_size], split.y_val[: config.probe_size]
+    count = config.probe_size
+    return split.x_val[:count], split.y_val[:count], LOSS_FUNCTIONS[config.loss]()
 
 
 def measure_diagnostics(model, config: ExperimentConfig, probe) -> dict:
-    import diagnostics
-
     started = time.perf_counter()
     values = diagnostics.measure(
-        model,
-        *probe,
-        LOSS_FUNCTIONS[config.loss](),
-        clip_value=config.clip_value,
-        clip_norm=config.clip_norm,
+        model, *probe, clip_value=config.clip_value, clip_norm=config.clip_norm
     )
     values = {name: finite_or_none(value) for name, value in values.items()}
     values["diagnostics_seconds"] = round(time.perf_counter() - started, 3)

@@ -47,7 +47,7 @@ def measure(model, x_probe, y_probe, loss_fn, clip_value=None, clip_norm=None) -
 
     `model` is a built Sequential or functional model with one input and one output;
     `x_probe` and `y_probe` are the probe images and one-hot labels; `loss_fn` is the Keras
-    loss used for training (a new loss object with the same configuration reuses the trace).
+    loss used for training (pass the same loss object every epoch, so the step is traced once).
     `clip_value` and `clip_norm` are the optimizer's `clipvalue` and `clipnorm`; at most one
     may be set, as in Keras. The gradient is that of the mean loss over the whole probe batch
     in inference mode (no dropout), so it is a steadier, somewhat smaller estimate than the
@@ -58,7 +58,7 @@ def measure(model, x_probe, y_probe, loss_fn, clip_value=None, clip_norm=None) -
             "clip_value and clip_norm are both set: Keras optimizers accept only one of "
             "clipvalue and clipnorm, so pass only the one the optimizer uses"
         )
-    step, layer_variable_indices, activation_names = _compiled_step(model, _SameLoss(loss_fn))
+    step, layer_variable_indices, activation_names = _compiled_step(model, loss_fn)
     gradients, activation_summaries = step(
         ops.convert_to_tensor(np.asarray(x_probe, dtype="float32")),
         ops.convert_to_tensor(np.asarray(y_probe, dtype="float32")),
@@ -101,31 +101,11 @@ def _clipped_elements(gradient: np.ndarray, clip_value, clip_norm) -> int:
     return 0
 
 
-class _SameLoss:
-    """A loss that compares equal to any loss of the same class and configuration.
-
-    Callers may build a fresh loss object every epoch; comparing by configuration rather than
-    identity lets them reuse the compiled step instead of paying for a new trace each time.
-    """
-
-    def __init__(self, loss_fn):
-        self.loss_fn = loss_fn
-        get_config = getattr(loss_fn, "get_config", None)
-        self.key = (type(loss_fn), repr(get_config())) if get_config else (loss_fn,)
-
-    def __eq__(self, other):
-        return isinstance(other, _SameLoss) and self.key == other.key
-
-    def __hash__(self):
-        return hash(self.key)
-
-
 # Measuring runs once per epoch on the same model; keeping the latest compiled step means
-# it is traced once per run, and holding only one lets earlier runs' models be freed.
+# it is traced once per run (for one model and loss object), and holding only one lets earlier runs' models be freed.
 @functools.lru_cache(maxsize=1)
-def _compiled_step(model, same_loss: _SameLoss):
+def _compiled_step(model, loss_fn):
     """Build the probe step for `model`: (step, variable indices per layer, activation names)."""
-    loss_fn = same_loss.loss_fn
     if not getattr(model, "inputs", None) or len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(
             "diagnostics need a built Sequential or functional model with one input and one "
