@@ -204,3 +204,18 @@ def test_help_explains_every_flag(capsys):
     for flag in ("--epochs", "--clip-value", "--clip-norm", "--no-clip", "--seeds", "--train-limit",
                  "--data", "--dataset", "--results-dir", "--force", "--loss", "--no-diagnostics"):  # fmt: skip
         assert flag in text
+
+
+def test_failed_download_says_how_to_run_offline(monkeypatch, tmp_path, capsys):
+    import keras
+
+    def no_network():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
+    status = ca.main(["--epochs", "1", "--results-dir", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert status == 2
+    assert err.startswith("error: could not load mnist with Keras (URL fetch failure")
+    assert "pass --data PATH" in err and "\n" not in err
+    assert not list(tmp_path.iterdir())
