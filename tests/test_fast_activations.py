@@ -102,3 +102,24 @@ def test_fused_activation_trains_in_a_keras_model_like_the_unfused_one():
     fused_loss = final_loss(activations.fused(activations.gelu_tanh))
     assert math.isfinite(fused_loss)
     assert fused_loss == pytest.approx(final_loss(activations.gelu_tanh), rel=1e-5)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="this test is the torch run")
+def test_activation_math_also_holds_under_the_torch_backend():
+    pytest.importorskip("torch")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = dict(os.environ, KERAS_BACKEND="torch")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout
