@@ -450,7 +450,8 @@ class RunPaths:
         )
 
 
-def read_history(path: Path) -> dict | None:
+def read_json(path: Path) -> dict | None:
+    """A saved JSON file, or None when it is missing or unreadable."""
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -674,6 +675,13 @@ def library_versions() -> dict:
 def prepare_run_dir(results_dir: Path, config: ExperimentConfig, data: Dataset) -> Path:
     """Create the run folder, check it is writable and was made from the same data."""
     run_dir = results_dir / config.run_name()
+    previous = read_json(run_dir / "config.json")
+    content_sha256 = data.content_sha256()
+    if previous and previous.get("data", {}).get("content_sha256") not in (None, content_sha256):
+        raise UsageError(
+            f"{run_dir} holds results made from different data than {data.source}; "
+            "use another --results-dir to keep both"
+        )
     try:
         for folder in (run_dir / "histories", run_dir / "checkpoints"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -685,19 +693,12 @@ def prepare_run_dir(results_dir: Path, config: ExperimentConfig, data: Dataset) 
             f"results folder {results_dir} is not writable ({error.strerror}); "
             "choose another with --results-dir"
         ) from None
-    previous = read_history(run_dir / "config.json")
-    content_sha256 = data.content_sha256()
-    if previous and previous.get("data", {}).get("content_sha256") not in (None, content_sha256):
-        raise UsageError(
-            f"{run_dir} holds results made from different data than {data.source}; "
-            "use another --results-dir to keep both"
-        )
     return run_dir
 
 
 def write_config(run_dir: Path, config: ExperimentConfig, data: Dataset, command: str) -> None:
     """config.json: the settings, data, versions and every command that added to the folder."""
-    previous = read_history(run_dir / "config.json") or {}
+    previous = read_json(run_dir / "config.json") or {}
     commands = previous.get("commands", []) + [
         {"command": command, "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     ]
@@ -724,7 +725,7 @@ def read_histories(run_dir: Path) -> list[dict]:
     """Every run in the folder that has ended, from this process or any other."""
     histories = []
     for path in sorted((run_dir / "histories").glob("*.json")):
-        history = read_history(path)
+        history = read_json(path)
         if history and history.get("status") in FINAL_STATUSES:
             histories.append(history)
     return histories
@@ -869,7 +870,7 @@ def write_index(results_dir: Path) -> None:
     """results/index.md: one row per run folder, showing the settings that differ."""
     runs = []
     for config_path in sorted(results_dir.glob("*/config.json")):
-        saved = read_history(config_path)
+        saved = read_json(config_path)
         summary_path = config_path.parent / "summary.csv"
         if not saved or not summary_path.exists():
             continue
@@ -940,7 +941,7 @@ def run_experiment(
             if not acquired:
                 print(f"{prefix} — being trained by another process; skipped here", flush=True)
                 continue
-            previous = read_history(paths.history_json)
+            previous = read_json(paths.history_json)
             if previous and previous.get("status") in FINAL_STATUSES:
                 if not force:
                     print(f"{prefix} — already {previous['status']}, reused", flush=True)
@@ -962,7 +963,7 @@ def estimate_remaining(run_dir: Path, remaining_plan, config: ExperimentConfig) 
     seconds = [
         row["seconds"]
         for path in (run_dir / "histories").glob("*.json")
-        for row in (read_history(path) or {}).get("epochs", [])
+        for row in (read_json(path) or {}).get("epochs", [])
         if row.get("seconds") is not None
     ]
     if not seconds:

@@ -151,7 +151,8 @@ def existing_results(tmp_path):
 
 
 def snapshot(folder):
-    return {path: path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    """Every file's bytes and every folder (as None) below `folder`."""
+    return {path: path.read_bytes() if path.is_file() else None for path in sorted(folder.rglob("*"))}
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
