@@ -36,7 +36,8 @@ from keras import layers  # noqa: E402
 import activations  # noqa: E402
 import compare_activations  # noqa: E402
 
-DEFAULT_DATA = Path("/work/shared/data/mnist.npz")
+# The shared data folder beside the project checkout, as the tests use it.
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
 BATCH_SIZE = 128
 MATMUL_SIZE = 4096
 
