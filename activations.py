@@ -149,36 +149,42 @@ def evaluate(spec: ActivationSpec, x: np.ndarray) -> np.ndarray:
 
 
 def derivative(spec: ActivationSpec, x: np.ndarray) -> np.ndarray:
-    """d activation / dx at each element of `x`, by the backend's automatic differentiation."""
+    """d activation / dx at each element of a NumPy array, as the model's gradients see it."""
+    return ops.convert_to_numpy(elementwise_derivative(spec.function, ops.convert_to_tensor(x)))
+
+
+def elementwise_derivative(function: Callable, x):
+    """f'(x) for an element-wise `function` and a backend tensor `x`, by automatic
+    differentiation (the gradient of sum(f(x))); also usable inside a compiled step."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        return _elementwise_gradient_tensorflow(spec.function, x)
+        return _elementwise_gradient_tensorflow(function, x)
     if backend == "torch":
-        return _elementwise_gradient_torch(spec.function, x)
+        return _elementwise_gradient_torch(function, x)
     if backend == "jax":
-        return _elementwise_gradient_jax(spec.function, x)
+        return _elementwise_gradient_jax(function, x)
     raise ValueError(f"backend {backend!r} is not supported: use tensorflow, torch or jax")
 
 
 def _elementwise_gradient_tensorflow(function, x):
     import tensorflow as tf
 
-    x = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = function(x)
-    return tape.gradient(y, x).numpy()
+    return tape.gradient(y, x)
 
 
 def _elementwise_gradient_torch(function, x):
     import torch
 
-    x = torch.tensor(x, requires_grad=True)
-    (gradient,) = torch.autograd.grad(function(x).sum(), x)
-    return gradient.detach().numpy()
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(function(x).sum(), x)
+    return gradient
 
 
 def _elementwise_gradient_jax(function, x):
     import jax
 
-    return np.asarray(jax.grad(lambda t: function(t).sum())(x))
+    return jax.grad(lambda t: function(t).sum())(x)

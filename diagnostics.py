@@ -24,6 +24,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+import activations
+
 # A unit whose derivative stays below this on every probe input passes no gradient back.
 DEAD_DERIVATIVE_THRESHOLD = 1e-6
 
@@ -112,7 +114,7 @@ def _compiled_step(model, loss_fn):
             "output; build the model (e.g. with keras.Input) before measuring"
         )
     trainable = kernel_layers(model)
-    activations = activation_layers(model)
+    probed_layers = activation_layers(model)
     variables = []
     layer_variable_indices = {}
     for layer in trainable:
@@ -121,8 +123,8 @@ def _compiled_step(model, loss_fn):
         layer_variable_indices[layer.name] = list(range(len(variables), len(variables) + len(layer_weights)))
         variables.extend(layer_weights)
     # A second view of the same layers that also returns each activation layer's input.
-    probe = keras.Model(model.inputs, [model.outputs[0]] + [layer.input for layer in activations])
-    activation_functions = [layer.activation for layer in activations]
+    probe = keras.Model(model.inputs, [model.outputs[0]] + [layer.input for layer in probed_layers])
+    activation_functions = [layer.activation for layer in probed_layers]
     gradients_function = _backend_gradients_function()
 
     def step(x, y):
@@ -130,15 +132,21 @@ def _compiled_step(model, loss_fn):
             outputs = keras.tree.flatten(probe(x, training=False))
             return loss_fn(y, outputs[0]), outputs[1:]
 
-        gradients, outputs, derivatives = gradients_function(forward, variables, activation_functions)
-        summaries = [_summarise_activation(output, derivative) for output, derivative in zip(outputs, derivatives)]
+        gradients, activation_inputs = gradients_function(forward, variables)
+        summaries = [
+            _summarise_activation(
+                function(activation_input),
+                activations.elementwise_derivative(function, activation_input),
+            )
+            for function, activation_input in zip(activation_functions, activation_inputs)
+        ]
         return gradients, summaries
 
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         step = tf.function(step)
-    return step, layer_variable_indices, [layer.name for layer in activations]
+    return step, layer_variable_indices, [layer.name for layer in probed_layers]
 
 
 def _summarise_activation(output, derivative):
@@ -158,8 +166,8 @@ def _backend_gradients_function():
     raise ValueError(f"diagnostics support the tensorflow and torch backends, not {backend!r}")
 
 
-def _gradients_tensorflow(forward, variables, activation_functions):
-    """Loss gradients for `variables`, and each activation's output and elementwise derivative.
+def _gradients_tensorflow(forward, variables):
+    """Loss gradients for `variables`, and the input of each activation layer.
 
     `forward()` returns the loss and the input of each activation layer.
     """
@@ -169,18 +177,10 @@ def _gradients_tensorflow(forward, variables, activation_functions):
         loss, activation_inputs = forward()
     gradients = tape.gradient(loss, variables)
     gradients = [tf.zeros_like(v) if g is None else g for v, g in zip(variables, gradients)]
-    outputs, derivatives = [], []
-    for function, activation_input in zip(activation_functions, activation_inputs):
-        with tf.GradientTape() as tape:
-            tape.watch(activation_input)
-            output = function(activation_input)
-        # The gradient of the summed output of an elementwise function is its derivative.
-        derivatives.append(tape.gradient(output, activation_input))
-        outputs.append(output)
-    return gradients, outputs, derivatives
+    return gradients, [tf.stop_gradient(x) for x in activation_inputs]
 
 
-def _gradients_torch(forward, variables, activation_functions):
+def _gradients_torch(forward, variables):
     """The torch twin of `_gradients_tensorflow`."""
     import torch
 
@@ -188,12 +188,5 @@ def _gradients_torch(forward, variables, activation_functions):
         loss, activation_inputs = forward()
         parameters = [variable.value for variable in variables]
         gradients = torch.autograd.grad(loss, parameters, allow_unused=True)
-        gradients = [torch.zeros_like(p) if g is None else g for p, g in zip(parameters, gradients)]
-        outputs, derivatives = [], []
-        for function, activation_input in zip(activation_functions, activation_inputs):
-            activation_input = activation_input.detach().requires_grad_(True)
-            output = function(activation_input)
-            (derivative,) = torch.autograd.grad(output.sum(), activation_input)
-            derivatives.append(derivative)
-            outputs.append(output.detach())
-    return gradients, outputs, derivatives
+    gradients = [torch.zeros_like(p) if g is None else g for p, g in zip(parameters, gradients)]
+    return gradients, [x.detach() for x in activation_inputs]
