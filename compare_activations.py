@@ -509,10 +509,10 @@ class EpochProgress(keras.callbacks.ProgbarLogger):
 
 
 def history_columns(config: ExperimentConfig, rows: list[dict]) -> list[str]:
-    columns = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
-    if config.loss == "binary_crossentropy":
-        columns[3:3] = ["binary_accuracy"]
-        columns[6:6] = ["val_binary_accuracy"]
+    # Under binary cross-entropy the article's binary accuracy follows each accuracy.
+    binary = ["binary_accuracy"] if config.loss == "binary_crossentropy" else []
+    columns = ["epoch", "loss", "accuracy", *binary, "val_loss", "val_accuracy"]
+    columns += [f"val_{name}" for name in binary] + ["seconds"]
     extra = []
     for row in rows:
         extra += [key for key in row if key not in columns and key not in extra]
@@ -641,7 +641,6 @@ def train_run(config, spec, seed, split: Split, run_dir: Path, verbose) -> dict:
 
     if record["status"] == "running":
         record["status"] = "finished"
-    record["best_epoch"] = state["best_epoch"]
     if record["status"] == "finished":
         # The test set is scored once, with the weights of the best validation-loss epoch.
         model.set_weights(best_weights)

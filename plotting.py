@@ -17,6 +17,8 @@ import activations  # noqa: E402
 def save_figure(fig, path: Path) -> None:
     """Write the PNG under a temporary name and rename it, so no half-written file shows."""
     path = Path(path)
+    # The same naming as compare_activations.temporary_path, whose clean-up finds the
+    # leftovers of killed processes by it.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fig.savefig(temporary, format="png", dpi=110, bbox_inches="tight")

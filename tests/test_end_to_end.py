@@ -112,6 +112,6 @@ def test_another_clip_value_gets_its_own_folder_and_index_row(comparison, mnist_
     assert read_json(other / "histories" / "relu_seed0.json")["status"] == "finished"
     assert read_json(comparison / "histories" / "relu_seed0.json")["status"] == "finished"
     index = (comparison.parent / "index.md").read_text()
-    assert "| clip_value |" in index.replace("| run | clip_value", "| clip_value")
+    assert "| run | clip_value | Sigmoid | ReLU |" in index  # The one setting that differs.
     assert f"[{other.name}]({other.name}/summary.md)" in index
     assert f"[{RUN_NAME}]({RUN_NAME}/summary.md)" in index

@@ -97,3 +97,13 @@ def test_run_name_differs_for_another_clip_value_but_not_for_seeds_or_activation
     assert ca.ExperimentConfig(clip_value=1.0).run_name() != base.run_name()
     assert ca.ExperimentConfig(clip_value=None, clip_norm=1.0).run_name().endswith("clipnorm1-cce-val0.1")
     assert ca.ExperimentConfig(seeds=5, activations=("relu",)).run_name() == base.run_name()
+
+
+def test_history_columns_put_the_articles_binary_accuracy_beside_top1_accuracy():
+    config = ca.ExperimentConfig(loss="binary_crossentropy")
+    columns = ca.history_columns(config, [{"epoch": 0, "grad_norm_conv1": 0.1}])
+    assert columns == [
+        "epoch", "loss", "accuracy", "binary_accuracy", "val_loss", "val_accuracy",
+        "val_binary_accuracy", "seconds", "grad_norm_conv1",
+    ]  # fmt: skip
+    assert "binary_accuracy" not in ca.history_columns(ca.ExperimentConfig(), [])
