@@ -44,12 +44,12 @@ def worker(setting: dict, steps: int, data_path: str, connection) -> None:
     if "inter" in setting:
         tf.config.threading.set_inter_op_parallelism_threads(setting["inter"])
     import bench_training
-    import compare_activations
+    from activation_comparison import training
     from activations import get
     from keras.utils import set_random_seed as keras_seed
 
     if setting.get("deterministic", True):
-        compare_activations.make_deterministic()
+        training.make_deterministic()
     keras_seed(0)
     x, y = bench_training.load_images(Path(data_path), max(steps * BATCH_SIZE, max(EVALUATION_BATCH_SIZES)))
     x_train, y_train = x[: steps * BATCH_SIZE], y[: steps * BATCH_SIZE]
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=10, help="training steps per timed block")
-    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"))
+    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / "activation_comparison" / "mnist.npz"))
     options = parser.parse_args(argv)
 
     context = multiprocessing.get_context("spawn")

@@ -4,7 +4,7 @@
     python benchmarks/bench_training.py --quick    # under 2 minutes
 
 For each activation it times steady-state training steps (batch 128, Adam with clipvalue
-0.5, model.fit on NumPy arrays) of (a) `compare_activations.build_model` +
+0.5, model.fit on NumPy arrays) of (a) `training.build_model` +
 `compile_model`, with the registry's activation functions (GELU fused), and (b) the
 article's formulation: the same CNN with Keras' default activations and the GELU written as
 separate tanh/pow/mul ops. Both run in this process, interleaved block by block and round
@@ -34,10 +34,11 @@ import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
 
 import activations  # noqa: E402
-import compare_activations  # noqa: E402
+from activation_comparison import data, training  # noqa: E402
+from activation_comparison.config import ExperimentConfig  # noqa: E402
 
-# The shared data folder beside the project checkout, as the tests use it.
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
+# The MNIST copy the project ships, as the tests use it.
+DEFAULT_DATA = data.SHIPPED_MNIST
 BATCH_SIZE = 128
 MATMUL_SIZE = 4096
 
@@ -76,8 +77,8 @@ def build_article_model(spec: activations.ActivationSpec) -> keras.Model:
 
 
 def build_project_model(spec: activations.ActivationSpec) -> keras.Model:
-    model = compare_activations.build_model(spec)
-    return compare_activations.compile_model(model, compare_activations.ExperimentConfig())
+    model = training.build_model(spec)
+    return training.compile_model(model, ExperimentConfig())
 
 
 def training_flops_per_image(model: keras.Model) -> float:
@@ -137,14 +138,14 @@ def time_steps(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
 def load_images(path: Path, count: int):
     """`count` MNIST training images and one-hot labels; random ones if the file is missing."""
     if path.exists():
-        with np.load(path, allow_pickle=False) as data:
-            images, labels = data["x_train"][:count], data["y_train"][:count]
+        with np.load(path, allow_pickle=False) as archive:
+            images, labels = archive["x_train"][:count], archive["y_train"][:count]
     else:
         print(f"{path} not found: timing on random images instead", file=sys.stderr)
         rng = np.random.default_rng(0)
         images = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
         labels = rng.integers(0, 10, size=count)
-    return compare_activations.prepare_images(images), compare_activations.one_hot(labels)
+    return data.prepare_images(images), data.one_hot(labels)
 
 
 def spread(values: list[float]) -> str:
@@ -249,7 +250,7 @@ def main(argv=None) -> int:
 
     # The project trains with deterministic kernels; the setting is per process, so the
     # article's models below get it too (bench_settings.py measures what it costs).
-    compare_activations.make_deterministic()
+    training.make_deterministic()
     started = time.perf_counter()
     measured = run(names, rounds, steps, options.data)
     print(

@@ -13,7 +13,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-MNIST = Path(os.environ.get("MNIST_NPZ", ROOT.parent / "shared" / "data" / "mnist.npz"))
+# The MNIST copy the project ships; MNIST_NPZ points the tests at another Keras-layout file.
+MNIST = Path(os.environ.get("MNIST_NPZ", ROOT / "activation_comparison" / "mnist.npz"))
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +33,7 @@ def mnist_arrays(mnist_path) -> dict:
 @pytest.fixture(scope="session")
 def small_mnist(mnist_arrays):
     """A real-MNIST Dataset small enough to train on in seconds."""
-    import compare_activations as ca
+    from activation_comparison import data
 
     subset = {
         "x_train": mnist_arrays["x_train"][:1200],
@@ -40,7 +41,7 @@ def small_mnist(mnist_arrays):
         "x_test": mnist_arrays["x_test"][:1000],
         "y_test": mnist_arrays["y_test"][:1000],
     }
-    return ca.prepare_dataset(subset, "mnist subset")
+    return data.prepare_dataset(subset, "mnist subset")
 
 
 def training_numbers(history: dict) -> dict:

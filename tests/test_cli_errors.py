@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import compare_activations as ca
+from activation_comparison import data
 
 RUN_NAME = "mnist-e1-b128-lr0.001-clipvalue0.5-cce-val0.1-n100"
 
@@ -68,7 +69,7 @@ def idx_folder(magic=8, truncate_labels=False, gzip_garbage=False):
     def make(folder):
         idx = folder / "idx"
         idx.mkdir()
-        for key, stem in ca.IDX_FILES.items():
+        for key, stem in data.IDX_FILES.items():
             array = tiny_arrays()[key]
             header = bytes([0, 0, magic, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
             payload = header + array.tobytes()
@@ -106,7 +107,9 @@ CASES = {
     "activation named twice": (["--activations", "relu", "relu"], None, "each activation once"),
     "zero clip value": (["--clip-value", "0"], None, "--clip-value must be a positive number"),
     "negative clip value": (["--clip-value", "-1"], None, "--clip-value must be a positive number"),
-    "both clip flags": (["--clip-value", "0.5", "--clip-norm", "1"], None, "not allowed with"),
+    "bad value in a clip sweep": (["--clip-value", "0.5", "0", "--no-clip"], None, "--clip-value must be a positive number, got 0.0"),
+    "bad value in a learning-rate sweep": (["--learning-rate", "0.001", "-1"], None, "--learning-rate must be a positive"),
+    "clip-norm sweep with a nan": (["--clip-norm", "1", "nan"], None, "--clip-norm must be a positive number"),
     "zero clip norm": (["--clip-norm", "0"], None, "--clip-norm must be a positive number"),
     "zero learning rate": (["--learning-rate", "0"], None, "--learning-rate must be a positive"),
     "nan learning rate": (["--learning-rate", "nan"], None, "--learning-rate must be a positive"),
@@ -158,11 +161,11 @@ def snapshot(folder):
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_input_exits_2_with_one_line_and_touches_nothing(case, tmp_path, existing_results, capsys):
     flags, make_data, expected = CASES[case]
-    data = (make_data or npz())(tmp_path)
+    data_path = (make_data or npz())(tmp_path)
     before = snapshot(existing_results)
 
     status = ca.main(
-        ["--epochs", "1", "--train-limit", "100", "--data", str(data), "--results-dir", str(existing_results)]
+        ["--epochs", "1", "--train-limit", "100", "--data", str(data_path), "--results-dir", str(existing_results)]
         + flags
     )
 
@@ -213,10 +216,11 @@ def test_failed_download_says_how_to_run_offline(monkeypatch, tmp_path, capsys):
     def no_network():
         raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None")
 
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    status = ca.main(["--epochs", "1", "--results-dir", str(tmp_path)])
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", no_network)
+    monkeypatch.setattr(data, "FASHION_MNIST_DEBIAN", tmp_path / "no-debian-package")
+    status = ca.main(["--epochs", "1", "--dataset", "fashion_mnist", "--results-dir", str(tmp_path)])
     err = capsys.readouterr().err.strip()
     assert status == 2
-    assert err.startswith("error: could not load mnist with Keras (URL fetch failure")
+    assert err.startswith("error: could not load fashion_mnist with Keras (URL fetch failure")
     assert "pass --data PATH" in err and "\n" not in err
     assert not list(tmp_path.iterdir())

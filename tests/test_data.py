@@ -5,13 +5,14 @@ import gzip
 import numpy as np
 import pytest
 
-import compare_activations as ca
+from activation_comparison import data
+from activation_comparison.config import ExperimentConfig, UsageError
 
 
 def test_prepare_images_scales_to_unit_range_with_a_channel_axis():
     images = np.zeros((4, 28, 28), np.uint8)
     images[0, 0, 0] = 255
-    prepared = ca.prepare_images(images)
+    prepared = data.prepare_images(images)
     assert prepared.shape == (4, 28, 28, 1)
     assert prepared.dtype == np.float32
     assert prepared.max() == 1.0 and prepared.min() == 0.0
@@ -26,41 +27,41 @@ def test_prepare_images_scales_to_unit_range_with_a_channel_axis():
     ],
 )
 def test_prepare_images_rejects_wrong_shape_or_dtype(images, message):
-    with pytest.raises(ca.UsageError, match=message):
-        ca.prepare_images(images)
+    with pytest.raises(UsageError, match=message):
+        data.prepare_images(images)
 
 
 def test_prepare_labels_checks_range_type_and_count():
-    assert ca.prepare_labels(np.array([0, 9, 3], np.uint8), 3).tolist() == [0, 9, 3]
-    with pytest.raises(ca.UsageError, match="range from 0 to 10"):
-        ca.prepare_labels(np.array([0, 10]), 2)
-    with pytest.raises(ca.UsageError, match="integer"):
-        ca.prepare_labels(np.array([0.0, 1.0]), 2)
-    with pytest.raises(ca.UsageError, match="3 labels for 4 images"):
-        ca.prepare_labels(np.array([0, 1, 2]), 4)
+    assert data.prepare_labels(np.array([0, 9, 3], np.uint8), 3).tolist() == [0, 9, 3]
+    with pytest.raises(UsageError, match="range from 0 to 10"):
+        data.prepare_labels(np.array([0, 10]), 2)
+    with pytest.raises(UsageError, match="integer"):
+        data.prepare_labels(np.array([0.0, 1.0]), 2)
+    with pytest.raises(UsageError, match="3 labels for 4 images"):
+        data.prepare_labels(np.array([0, 1, 2]), 4)
 
 
 def test_split_holds_out_the_last_fraction_of_training_images():
     x = np.arange(20).reshape(20, 1)
     y = np.arange(20)
-    (x_train, y_train), (x_val, y_val) = ca.split_validation(x, y, 0.1)
+    (x_train, y_train), (x_val, y_val) = data.split_validation(x, y, 0.1)
     assert y_train.tolist() == list(range(18))
     assert y_val.tolist() == [18, 19]
 
 
 def test_split_refuses_to_leave_no_validation_images():
-    with pytest.raises(ca.UsageError, match="validation-split"):
-        ca.split_validation(np.zeros((5, 1)), np.zeros(5), 0.01)
+    with pytest.raises(UsageError, match="validation-split"):
+        data.split_validation(np.zeros((5, 1)), np.zeros(5), 0.01)
 
 
 def test_split_with_train_limit_uses_the_first_images_and_full_test_set():
-    data = ca.Dataset(
+    dataset = data.Dataset(
         x_train=np.zeros((100, 28, 28, 1), np.float32),
         y_train=np.arange(100) % 10,
         x_test=np.zeros((7, 28, 28, 1), np.float32),
         y_test=np.arange(7),
     )
-    split = ca.Split.of(data, ca.ExperimentConfig(train_limit=50, validation_split=0.2))
+    split = data.Split.of(dataset, ExperimentConfig(train_limit=50, validation_split=0.2))
     assert len(split.x_train) == 40 and len(split.x_val) == 10
     assert split.y_val.argmax(axis=1).tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert len(split.x_test) == 7 and split.y_test.shape == (7, 10)
@@ -83,21 +84,22 @@ def test_idx_folder_reads_like_the_npz(tmp_path, compress):
         "y_test": rng.integers(0, 10, 3, dtype=np.uint8),
     }
     suffix = ".gz" if compress else ""
-    for key, stem in ca.IDX_FILES.items():
+    for key, stem in data.IDX_FILES.items():
         write_idx(tmp_path / f"{stem}{suffix}", arrays[key], compress=compress)
     np.savez(tmp_path / "same.npz", **arrays)
 
-    from_idx = ca.load_dataset("mnist", str(tmp_path))
-    from_npz = ca.load_dataset("mnist", str(tmp_path / "same.npz"))
+    from_idx = data.load_dataset("mnist", str(tmp_path))
+    from_npz = data.load_dataset("mnist", str(tmp_path / "same.npz"))
     np.testing.assert_array_equal(from_idx.x_train, from_npz.x_train)
     np.testing.assert_array_equal(from_idx.y_test, from_npz.y_test)
     assert from_idx.content_sha256() == from_npz.content_sha256()
     assert from_idx.file_sha256 != from_npz.file_sha256
 
 
-def test_real_mnist_loads_with_the_documented_statistics(mnist_path):
-    data = ca.load_dataset("mnist", str(mnist_path))
-    assert data.x_train.shape == (60000, 28, 28, 1) and data.x_test.shape == (10000, 28, 28, 1)
-    assert data.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
-    assert float(data.x_train.mean() * 255) == pytest.approx(33.3184, abs=1e-3)
-    assert data.file_sha256 == "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"
+def test_shipped_mnist_is_the_default_and_has_the_documented_statistics():
+    mnist = data.load_dataset("mnist", None)
+    assert mnist.source == "shipped MNIST"
+    assert mnist.x_train.shape == (60000, 28, 28, 1) and mnist.x_test.shape == (10000, 28, 28, 1)
+    assert mnist.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert float(mnist.x_train.mean() * 255) == pytest.approx(33.3184, abs=1e-3)
+    assert mnist.file_sha256 == "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"

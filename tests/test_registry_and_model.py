@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import activations
-import compare_activations as ca
+from activation_comparison import data, run_folder, training
+from activation_comparison.config import ExperimentConfig
 
 ARTICLE_PARAMETERS = 1_199_882  # Keras' mnist_cnn.py, as the article uses it.
 
@@ -42,12 +43,12 @@ def test_softmax_is_not_offered_as_an_elementwise_activation():
 
 @pytest.mark.parametrize("name", [*activations.ACTIVATIONS, "swish"])
 def test_model_has_the_articles_parameter_count(name):
-    model = ca.build_model(activations.get(name))
+    model = training.build_model(activations.get(name))
     assert model.count_params() == ARTICLE_PARAMETERS
 
 
 def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():
-    model = ca.build_model(activations.get("selu"))
+    model = training.build_model(activations.get("selu"))
     for layer_name in ("conv1", "conv2", "dense1"):
         initializer = model.get_layer(layer_name).kernel_initializer
         assert isinstance(initializer, keras.initializers.LecunNormal)
@@ -57,13 +58,13 @@ def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():
 
 
 def test_relu_model_uses_glorot_weights_and_plain_dropout():
-    model = ca.build_model(activations.get("relu"))
+    model = training.build_model(activations.get("relu"))
     assert isinstance(model.get_layer("dense1").kernel_initializer, keras.initializers.GlorotUniform)
     assert type(model.get_layer("dropout2")) is keras.layers.Dropout
 
 
 def test_the_activation_follows_both_convolutions_and_the_hidden_dense_layer():
-    model = ca.build_model(activations.get("elu"))
+    model = training.build_model(activations.get("elu"))
     names = [layer.name for layer in model.layers]
     for weighted in ("conv1", "conv2", "dense1"):
         following = model.layers[names.index(weighted) + 1]
@@ -73,37 +74,37 @@ def test_the_activation_follows_both_convolutions_and_the_hidden_dense_layer():
 
 
 def test_default_config_reproduces_the_articles_optimiser():
-    model = ca.compile_model(ca.build_model(activations.get("relu")), ca.ExperimentConfig())
+    model = training.compile_model(training.build_model(activations.get("relu")), ExperimentConfig())
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert model.optimizer.clipvalue == 0.5
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
 
 
 def test_binary_crossentropy_still_reports_classification_accuracy():
-    config = ca.ExperimentConfig(loss="binary_crossentropy")
-    model = ca.compile_model(ca.build_model(activations.get("relu")), config)
+    config = ExperimentConfig(loss="binary_crossentropy")
+    model = training.compile_model(training.build_model(activations.get("relu")), config)
     x = np.zeros((4, 28, 28, 1), np.float32)
     # The untrained model predicts some class for all four blank images; the labels say
     # class 0 for each, so top-1 accuracy is 1 or 0 while binary accuracy is ~0.9.
-    y = ca.one_hot(np.zeros(4, int))
+    y = data.one_hot(np.zeros(4, int))
     scores = model.evaluate(x, y, verbose=0, return_dict=True)
     assert scores["accuracy"] in (0.0, 1.0)
     assert 0.7 < scores["binary_accuracy"] < 1.0
 
 
 def test_run_name_differs_for_another_clip_value_but_not_for_seeds_or_activations():
-    base = ca.ExperimentConfig()
+    base = ExperimentConfig()
     assert base.run_name() == "mnist-e12-b128-lr0.001-clipvalue0.5-cce-val0.1"
-    assert ca.ExperimentConfig(clip_value=1.0).run_name() != base.run_name()
-    assert ca.ExperimentConfig(clip_value=None, clip_norm=1.0).run_name().endswith("clipnorm1-cce-val0.1")
-    assert ca.ExperimentConfig(seeds=5, activations=("relu",)).run_name() == base.run_name()
+    assert ExperimentConfig(clip_value=1.0).run_name() != base.run_name()
+    assert ExperimentConfig(clip_value=None, clip_norm=1.0).run_name().endswith("clipnorm1-cce-val0.1")
+    assert ExperimentConfig(seeds=5, activations=("relu",)).run_name() == base.run_name()
 
 
 def test_history_columns_put_the_articles_binary_accuracy_beside_top1_accuracy():
-    config = ca.ExperimentConfig(loss="binary_crossentropy")
-    columns = ca.history_columns(config, [{"epoch": 0, "grad_norm_conv1": 0.1}])
+    config = ExperimentConfig(loss="binary_crossentropy")
+    columns = run_folder.history_columns(config, [{"epoch": 0, "grad_norm_conv1": 0.1}])
     assert columns == [
         "epoch", "loss", "accuracy", "binary_accuracy", "val_loss", "val_accuracy",
         "val_binary_accuracy", "seconds", "grad_norm_conv1",
     ]  # fmt: skip
-    assert "binary_accuracy" not in ca.history_columns(ca.ExperimentConfig(), [])
+    assert "binary_accuracy" not in run_folder.history_columns(ExperimentConfig(), [])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import compare_activations as ca
+from activation_comparison import storage
 from conftest import ROOT, training_numbers
 
 
@@ -142,13 +143,16 @@ def test_two_processes_training_different_activations_share_one_summary(tmp_path
     assert len(read_json(folder / "config.json")["commands"]) == 2
 
 
-def test_temporary_files_of_dead_processes_are_removed(tmp_path):
+def test_only_this_hosts_dead_processes_lose_their_temporary_files(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
-    stale = tmp_path / f".summary.csv.{dead}.tmp"
-    live = tmp_path / f".summary.csv.{os.getpid()}.tmp"
-    stale.write_text("half")
-    live.write_text("being written")
-    ca.remove_stale_temporaries(tmp_path)
+    mine = storage.temporary_path(tmp_path / "summary.csv")
+    stale = mine.with_name(mine.name.replace(f".{os.getpid()}.tmp", f".{dead}.tmp"))
+    live = mine
+    # A machine sharing the folder: its process ids mean nothing here.
+    other_host = tmp_path / f".summary.csv.another-host.{dead}.tmp"
+    for path in (stale, live, other_host):
+        path.write_text("being written")
+    storage.remove_stale_temporaries(tmp_path)
     assert not stale.exists()
-    assert live.exists()
+    assert live.exists() and other_host.exists()

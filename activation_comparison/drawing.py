@@ -1,0 +1,119 @@
+"""What every figure shares: atomic PNG files and one mean curve per activation."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import transforms  # noqa: E402
+
+import activations  # noqa: E402
+from activation_comparison import storage  # noqa: E402
+
+# Where a divergence is marked when no finite value came before it: near the top of the
+# panel, at the epoch it happened.
+DIVERGED_MARKER_HEIGHT = 0.95
+
+
+def save_figure(fig, path: Path) -> None:
+    """Write the PNG under a temporary name and rename it, so no half-written file shows."""
+    try:
+        storage.write_atomically(
+            Path(path), lambda handle: fig.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+        )
+    finally:
+        plt.close(fig)
+
+
+def epoch_series(histories: list[dict], activation: str, column: str):
+    """Epochs, mean and std over seeds of `column` for one activation.
+
+    A diverged seed contributes up to its last finite value; epochs where no seed has a
+    value are left out. Returns empty arrays when nothing was recorded.
+    """
+    by_epoch: dict[int, list[float]] = {}
+    for history in histories:
+        if history["activation"] != activation:
+            continue
+        for row in history["epochs"]:
+            if row.get(column) is not None:
+                by_epoch.setdefault(row["epoch"], []).append(row[column])
+    epochs = np.array(sorted(by_epoch), dtype=int)
+    values = [np.array(by_epoch[e], dtype=float) for e in epochs]
+    means = np.array([v.mean() for v in values])
+    stds = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in values])
+    return epochs, means, stds
+
+
+def diverged_epochs(histories: list[dict], activation: str) -> list[int]:
+    return [
+        h["diverged_epoch"]
+        for h in histories
+        if h["activation"] == activation and h.get("status") == "diverged"
+    ]
+
+
+def draw_series(ax, histories, activation, column, label=None):
+    """One activation's mean curve with a ± std band; crosses mark divergence.
+
+    A cross sits on the last value before the divergence; a run that diverged before any
+    value was recorded gets its cross near the top of the panel, so it is never lost.
+    """
+    spec = activations.get(activation)
+    epochs, means, stds = epoch_series(histories, activation, column)
+    diverged = diverged_epochs(histories, activation)
+    if label is None:
+        label = spec.label + (f" (diverged ×{len(diverged)})" if diverged else "")
+    if len(epochs):
+        ax.plot(epochs, means, marker="o", markersize=3, color=spec.color, label=label)
+        if stds.any():
+            ax.fill_between(epochs, means - stds, means + stds, color=spec.color, alpha=0.2)
+    elif diverged:
+        ax.plot([], [], color=spec.color, label=label)
+    for epoch in diverged:
+        earlier = epochs < epoch
+        if earlier.any():
+            ax.plot([epoch], [means[earlier][-1]], marker="x", markersize=9, color=spec.color)
+        else:
+            top_of_panel = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+            ax.plot([epoch], [DIVERGED_MARKER_HEIGHT], marker="x", markersize=9,
+                    color=spec.color, transform=top_of_panel, clip_on=False)  # fmt: skip
+
+
+def draw_panels(histories, panels, order, title, ylabel, log_scale=False, reference=None,
+                columns=None, fraction=False):  # fmt: skip
+    """A figure with one subplot per (column, subplot title), each with one mean curve per
+    activation.
+
+    `reference` maps a column to a value drawn as a dashed line (e.g. SELU's target std 1);
+    `columns` is the number of subplots per row (at most 3 by default); `fraction` starts the
+    y axis at 0, so that "none" reads as none rather than as noise around an arbitrary axis.
+    """
+    columns = columns or min(len(panels), 3)
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.3 * rows), squeeze=False)
+    for ax, (column, panel_title) in zip(axes.flat, panels):
+        for activation in order:
+            draw_series(ax, histories, activation, column)
+        if reference and column in reference:
+            ax.axhline(reference[column], color="black", linestyle="--", linewidth=0.8)
+        if log_scale:
+            # A zero norm (every unit dead) has no place on a log axis; leave it out.
+            ax.set_yscale("log", nonpositive="mask")
+        if fraction:
+            top = max(ax.get_ylim()[1], 0.05)
+            ax.set_ylim(-0.02 * top, top)
+        ax.set_title(panel_title, fontsize="medium")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize="small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

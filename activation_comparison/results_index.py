@@ -1,0 +1,121 @@
+"""results/index.md: every run folder side by side, its verdict, and sweep figures.
+
+Pure functions of each folder's settings and histories; `experiment` writes the files.
+Where folders differ in one setting only, they form a sweep over that setting, drawn as
+test accuracy (mean, 95% CI) and the clipped fraction against the setting.
+"""
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+import activations
+from activation_comparison import report, verdict
+
+# Settings a sweep figure can put on an x axis: numbers, or None for "no clipping".
+NUMERIC_SETTINGS = ("clip_value", "clip_norm", "learning_rate", "epochs", "batch_size",
+                    "train_limit", "validation_split")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Folder:
+    name: str
+    settings: dict  # `ExperimentConfig.identity` of its config.json.
+    histories: list[dict]
+
+
+def sweeps(folders: list[Folder]) -> list[tuple[str, str, list[Folder]]]:
+    """(figure file, setting, folders) for each group of two or more folders that differ in
+    exactly one numeric setting."""
+    found = []
+    for setting in NUMERIC_SETTINGS:
+        groups: dict[str, list[Folder]] = {}
+        for folder in folders:
+            rest = {key: value for key, value in folder.settings.items() if key != setting}
+            groups.setdefault(json.dumps(rest, sort_keys=True), []).append(folder)
+        swept = [group for group in groups.values() if len(group) > 1]
+        for number, group in enumerate(swept, start=1):
+            suffix = "" if len(swept) == 1 else f"_{number}"
+            found.append((f"sweep_{setting}{suffix}.png", setting, group))
+    return found
+
+
+def mean_clipped_fraction(histories: list[dict], activation: str):
+    """The clipped fraction averaged over every measured epoch and seed, or None."""
+    values = [
+        row["clipped_fraction"]
+        for history in histories
+        if history["activation"] == activation
+        for row in history["epochs"]
+        if row.get("clipped_fraction") is not None
+    ]
+    return float(np.mean(values)) if values else None
+
+
+def sweep_points(setting: str, folders: list[Folder]) -> list[dict]:
+    """The points `verdict_figures.sweep_figure` draws: one per folder and activation."""
+    points = []
+    for folder in folders:
+        for row in report.summarize(folder.histories):
+            points.append(
+                {
+                    "activation": row["activation"],
+                    "setting_value": folder.settings.get(setting),
+                    "test_accuracy_mean": row["test_accuracy_mean"],
+                    "test_accuracy_ci95_low": row["test_accuracy_ci95_low"],
+                    "test_accuracy_ci95_high": row["test_accuracy_ci95_high"],
+                    "clipped_fraction_mean": mean_clipped_fraction(folder.histories, row["activation"]),
+                }
+            )
+    return points
+
+
+def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, list[Folder]]]) -> str:
+    """One row per folder with the settings that differ, its verdict, then the sweeps."""
+    differing = [
+        key
+        for key in folders[0].settings
+        if len({json.dumps(folder.settings.get(key)) for folder in folders}) > 1
+    ]
+    summaries = {folder.name: report.summarize(folder.histories) for folder in folders}
+    names = report.activation_order(row["activation"] for rows in summaries.values() for row in rows)
+    labels = [activations.get(name).label for name in names]
+    lines = [
+        "# Runs in this folder",
+        "",
+        "Test accuracy per activation (mean ± std over seeds) for every configuration; "
+        + (
+            "the columns before the activations are the settings that differ."
+            if differing
+            else "all runs share the same settings."
+        ),
+        "",
+        "| run | " + " | ".join(differing + labels) + " |",
+        "|---" * (1 + len(differing) + len(labels)) + "|",
+    ]
+    for folder in folders:
+        cells = [f"[{folder.name}]({folder.name}/summary.md)"]
+        cells += [str(folder.settings.get(key)) for key in differing]
+        rows = {row["activation"]: row for row in summaries[folder.name]}
+        for activation in names:
+            row = rows.get(activation)
+            cells.append(
+                "–" if row is None else report.format_mean_std(row["test_accuracy_mean"], row["test_accuracy_std"])
+            )
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Verdicts", ""]
+    lines += [f"- **{folder.name}**: {report.headline(folder.histories)}" for folder in folders]
+    for figure, setting, group in sweep_figures:
+        lines += [
+            "",
+            f"## Sweep over {setting}",
+            "",
+            f"Folders: {', '.join(folder.name for folder in group)}. Left: test accuracy "
+            "(mean and 95% CI over seeds) per activation; right: the mean fraction of gradient "
+            "elements the clip changed. A setting whose clipped fraction is 0 clipped nothing, "
+            "so it cannot explain a difference in accuracy.",
+            "",
+            f"![{figure}]({figure})",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,237 @@
+"""One configuration's folder: where each run's files live, config.json and the histories.
+
+A folder is named by `ExperimentConfig.run_name()` and holds runs of exactly one setting
+and one dataset; it refuses to mix in others.
+"""
+
+import contextlib
+import dataclasses
+import os
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import keras
+import matplotlib
+import numpy as np
+
+from activation_comparison import losses, storage
+from activation_comparison.config import ExperimentConfig, UsageError
+from activation_comparison.data import Dataset
+
+FINAL_STATUSES = ("finished", "diverged")
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    history_json: Path
+    history_csv: Path
+    checkpoint: Path
+    lock: Path
+
+    @classmethod
+    def of(cls, run_dir: Path, activation: str, seed: int) -> "RunPaths":
+        stem = f"{activation}_seed{seed}"
+        return cls(
+            history_json=run_dir / "histories" / f"{stem}.json",
+            history_csv=run_dir / "histories" / f"{stem}.csv",
+            checkpoint=run_dir / "checkpoints" / f"{stem}.npz",
+            lock=run_dir / "checkpoints" / f"{stem}.lock",
+        )
+
+
+def read_json_or_refuse(path: Path) -> dict | None:
+    """A result file, None when missing; a damaged one is a one-line error, never skipped."""
+    try:
+        return storage.read_json(path)
+    except ValueError:
+        raise UsageError(
+            f"{path} is damaged (not valid JSON); move it away or delete it "
+            "(for a history file, that run is then trained again)"
+        ) from None
+
+
+def open_run_folder(results_dir: Path, config: ExperimentConfig, data: Dataset, command: str) -> Path:
+    """Create or reopen the folder for `config`, check it holds the same settings and data,
+    and record this command in its config.json. Refused commands change nothing."""
+    run_dir = Path(results_dir) / config.run_name()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"results folder {results_dir} is not writable ({error.strerror}); "
+            "choose another with --results-dir"
+        ) from None
+    # Under the folder's lock, so that two processes opening it at once check each other's
+    # config.json rather than both writing a first one.
+    with storage.file_lock(run_dir):
+        previous = read_json_or_refuse(run_dir / "config.json")
+        if previous:
+            refuse_other_settings_or_data(run_dir, previous, config, data)
+        try:
+            for folder in (run_dir / "histories", run_dir / "checkpoints"):
+                folder.mkdir(exist_ok=True)
+            probe = storage.temporary_path(run_dir / "write-test")
+            probe.write_text("")
+            probe.unlink()
+        except OSError as error:
+            raise UsageError(
+                f"results folder {results_dir} is not writable ({error.strerror}); "
+                "choose another with --results-dir"
+            ) from None
+        storage.remove_stale_temporaries(run_dir)
+        write_config(run_dir, previous or {}, config, data, command)
+    return run_dir
+
+
+def refuse_other_settings_or_data(run_dir: Path, previous: dict, config, data: Dataset) -> None:
+    recorded_sha = previous.get("data", {}).get("content_sha256")
+    if recorded_sha not in (None, data.content_sha256()):
+        raise UsageError(
+            f"{run_dir} holds results made from different data than {data.source}; "
+            "use another --results-dir to keep both"
+        )
+    recorded = ExperimentConfig.identity(previous.get("config", {}))
+    current = ExperimentConfig.identity(dataclasses.asdict(config))
+    differing = [key for key in current if key in recorded and recorded[key] != current[key]]
+    if differing:
+        key = differing[0]
+        raise UsageError(
+            f"{run_dir} holds runs with {key}={recorded[key]}, not {current[key]}; "
+            "use another --results-dir to keep both"
+        )
+
+
+def library_versions() -> dict:
+    versions = {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+    backend = keras.backend.backend()
+    with contextlib.suppress(ImportError):
+        versions[backend] = __import__(backend).__version__
+    return versions
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def cpu_features() -> list[str]:
+    """The vector extensions that decide which kernels oneDNN runs, and so the numbers."""
+    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "asimd", "sve")
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                present = set(line.split(":", 1)[1].split())
+                return [flag for flag in wanted if flag in present]
+    return []
+
+
+def intra_op_threads() -> int:
+    """Threads one op may use: part of what makes a run bit-identical (1 and 2 threads give
+    different weights after 30 steps)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        # 0 means TensorFlow's default, one thread per schedulable core.
+        return tf.config.threading.get_intra_op_parallelism_threads() or len(os.sched_getaffinity(0))
+    if backend == "torch":
+        import torch
+
+        return torch.get_num_threads()
+    return len(os.sched_getaffinity(0))
+
+
+def gpus() -> list[str]:
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [device.name for device in tf.config.list_physical_devices("GPU")]
+    if backend == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    if backend == "jax":
+        import jax
+
+        return [str(device) for device in jax.devices() if device.platform == "gpu"]
+    return []
+
+
+def hardware() -> dict:
+    return {
+        "cpu_model": cpu_model(),
+        "cpu_features": cpu_features(),
+        "cores": len(os.sched_getaffinity(0)),
+        "intra_op_threads": intra_op_threads(),
+        "gpus": gpus(),
+        "host": platform.node(),
+    }
+
+
+def write_config(run_dir: Path, previous: dict, config: ExperimentConfig, data: Dataset, command: str) -> None:
+    """config.json: the settings, data, versions, hardware and every command that added to
+    the folder (each with the hardware it ran on)."""
+    machine = hardware()
+    commands = previous.get("commands", []) + [
+        {
+            "command": command,
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "hardware": machine,
+        }
+    ]
+    storage.write_json(
+        run_dir / "config.json",
+        {
+            "run_name": config.run_name(),
+            "config": dataclasses.asdict(config),
+            "data": {
+                "source": data.source,
+                "file_sha256": data.file_sha256,
+                "content_sha256": data.content_sha256(),
+                "train_images": len(data.x_train),
+                "test_images": len(data.x_test),
+            },
+            "backend": keras.backend.backend(),
+            "hardware": machine,
+            "versions": library_versions(),
+            "commands": commands,
+        },
+    )
+
+
+def history_columns(config: ExperimentConfig, rows: list[dict]) -> list[str]:
+    # The loss's extra metrics (the article's binary accuracy) follow each accuracy.
+    extra_metrics = list(losses.get(config.loss).extra_metrics)
+    columns = ["epoch", "loss", "accuracy", *extra_metrics, "val_loss", "val_accuracy"]
+    columns += [f"val_{name}" for name in extra_metrics] + ["seconds"]
+    extra = []
+    for row in rows:
+        extra += [key for key in row if key not in columns and key not in extra]
+    return columns + extra
+
+
+def write_history(paths: RunPaths, config: ExperimentConfig, record: dict) -> None:
+    rows = record["epochs"]
+    storage.write_csv(paths.history_csv, rows, history_columns(config, rows))
+    storage.write_json(paths.history_json, record)
+
+
+def read_histories(run_dir: Path) -> list[dict]:
+    """Every run in the folder that has ended, from this process or any other."""
+    histories = []
+    for path in sorted((run_dir / "histories").glob("*.json")):
+        history = read_json_or_refuse(path)
+        if history and history.get("status") in FINAL_STATUSES:
+            histories.append(history)
+    return histories

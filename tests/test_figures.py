@@ -1,0 +1,150 @@
+"""What each figure draws, read back from the matplotlib figure before it is saved."""
+
+import numpy as np
+import pytest
+
+import activations
+import plotting
+from activation_comparison import diagnostic_figures, drawing
+
+LAYERS = ("conv1", "dense1", "output")
+ACTIVATION_LAYERS = ("act_conv1", "act_dense1")
+
+
+def synthetic_history(activation, seed, with_diagnostics=True):
+    """A history as the experiment writes it, with made-up values that differ per seed."""
+    rng = np.random.default_rng([seed, len(activation)])
+    epochs = []
+    for epoch in range(3):
+        row = {"epoch": epoch}
+        if epoch:
+            row |= {"loss": 1.0 / epoch + seed, "accuracy": 0.9, "val_loss": float(rng.uniform()),
+                    "val_accuracy": 0.9, "seconds": 1.0}  # fmt: skip
+        if with_diagnostics:
+            for layer in LAYERS:
+                row[f"grad_norm_{layer}"] = float(rng.uniform(1e-4, 1.0))
+                row[f"clipped_fraction_{layer}"] = float(rng.uniform())
+            row["clipped_fraction"] = float(rng.uniform())
+            for layer in ACTIVATION_LAYERS:
+                row[f"dead_fraction_{layer}"] = float(rng.uniform())
+                row[f"act_mean_{layer}"] = float(rng.normal())
+                row[f"act_std_{layer}"] = float(rng.uniform(0.5, 1.5))
+        if epoch or with_diagnostics:
+            epochs.append(row)
+    return {"activation": activation, "seed": seed, "status": "finished", "epochs": epochs,
+            "test_accuracy": 0.9 + 0.01 * seed}  # fmt: skip
+
+
+ORDER = ["sigmoid", "relu", "selu"]
+HISTORIES = [synthetic_history(a, s) for a in ORDER for s in (0, 1)]
+
+
+def curve_labels(ax):
+    """Legend labels of the mean curves in one panel (markers and bands carry none)."""
+    return [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
+def visible_axes(fig):
+    return [ax for ax in fig.axes if ax.get_visible()]
+
+
+@pytest.mark.parametrize(
+    "draw, panel_titles",
+    [
+        (diagnostic_figures.gradient_norms_figure, list(LAYERS)),
+        (diagnostic_figures.clipped_fraction_figure, ["all layers", *LAYERS]),
+        (diagnostic_figures.dead_units_figure, list(ACTIVATION_LAYERS)),
+        (diagnostic_figures.activation_stats_figure,
+         [f"{layer}: {stat}" for stat in ("mean", "std") for layer in ACTIVATION_LAYERS]),
+    ],
+)  # fmt: skip
+def test_diagnostic_figures_have_a_panel_per_layer_and_a_curve_per_activation(draw, panel_titles):
+    fig = draw(HISTORIES, ORDER)
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == panel_titles
+    labels = [activations.get(name).label for name in ORDER]
+    for ax in axes:
+        assert curve_labels(ax) == labels
+    drawing.plt.close(fig)
+
+
+def test_gradient_norm_curve_is_the_mean_over_seeds():
+    fig = diagnostic_figures.gradient_norms_figure(HISTORIES, ORDER)
+    relu_line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "ReLU")
+    expected = [
+        np.mean([h["epochs"][epoch]["grad_norm_conv1"] for h in HISTORIES if h["activation"] == "relu"])
+        for epoch in range(3)
+    ]
+    np.testing.assert_allclose(relu_line.get_ydata(), expected)
+    np.testing.assert_array_equal(relu_line.get_xdata(), [0, 1, 2])
+    drawing.plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [diagnostic_figures.gradient_norms_figure, diagnostic_figures.clipped_fraction_figure,
+     diagnostic_figures.dead_units_figure, diagnostic_figures.activation_stats_figure],
+)  # fmt: skip
+def test_diagnostic_figures_are_skipped_without_diagnostic_columns(draw):
+    assert draw([synthetic_history("relu", 0, with_diagnostics=False)], ["relu"]) is None
+
+
+def test_plot_all_writes_the_registry_figures_that_have_data(tmp_path):
+    histories = [synthetic_history(a, 0, with_diagnostics=False) for a in ORDER]
+    written = plotting.plot_all(histories, tmp_path, ORDER)
+    assert "val_loss.png" in written and "gradient_norms.png" not in written
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(written)
+    assert set(written) <= set(plotting.FIGURES)
+    for name in written:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def diverged_in_first_epoch(activation):
+    """A run whose loss was NaN in epoch 1: no finite value of any training column."""
+    return {"activation": activation, "seed": 0, "status": "diverged", "diverged_epoch": 1,
+            "test_accuracy": None,
+            "epochs": [{"epoch": 1, "loss": None, "accuracy": 0.1, "val_loss": None,
+                        "val_accuracy": 0.1, "seconds": 1.0}]}  # fmt: skip
+
+
+def divergence_markers(ax):
+    return [line for line in ax.get_lines() if line.get_marker() == "x"]
+
+
+def test_a_run_diverging_in_its_first_epoch_is_marked_visibly():
+    histories = [synthetic_history("sigmoid", 0), diverged_in_first_epoch("relu")]
+    fig = plotting.FIGURES["val_loss.png"].draw(histories, ["sigmoid", "relu"])
+    ax = fig.axes[0]
+    (marker,) = divergence_markers(ax)
+    assert marker.get_xdata().tolist() == [1]
+    assert np.isfinite(marker.get_ydata()).all()
+    assert marker.get_color() == activations.get("relu").color
+    assert "ReLU (diverged ×1)" in curve_labels(ax)
+    drawing.plt.close(fig)
+
+
+def test_a_later_divergence_is_marked_on_the_last_finite_value():
+    relu = synthetic_history("relu", 0, with_diagnostics=False)
+    relu |= {"status": "diverged", "diverged_epoch": 3, "test_accuracy": None}
+    fig = plotting.FIGURES["train_loss.png"].draw([relu], ["relu"])
+    (marker,) = divergence_markers(fig.axes[0])
+    assert marker.get_xdata().tolist() == [3]
+    assert marker.get_ydata().tolist() == [relu["epochs"][-1]["loss"]]
+    drawing.plt.close(fig)
+
+
+def test_test_accuracy_figure_shows_every_seed_and_the_mean():
+    fig = plotting.FIGURES["test_accuracy.png"].draw(HISTORIES, ORDER)
+    ax = fig.axes[0]
+    dots = [collection.get_offsets() for collection in ax.collections]
+    assert [len(points) for points in dots] == [2, 2, 2]
+    bars = [patch.get_height() for patch in ax.patches]
+    assert bars == pytest.approx([0.905] * 3)
+    drawing.plt.close(fig)
+
+
+def test_diagnostic_layers_come_in_model_order():
+    history = synthetic_history("relu", 0)
+    assert diagnostic_figures.diagnostic_layers([history], "grad_norm_") == list(LAYERS)
+    assert diagnostic_figures.diagnostic_layers([history], "clipped_fraction_") == list(LAYERS)
