@@ -58,10 +58,19 @@ def truncated_npz(folder):
 
 
 def npz_with_corrupt_member(folder):
+    """A complete archive whose x_train member has damaged bytes: its CRC no longer matches."""
     buffer = io.BytesIO()
     np.save(buffer, tiny_arrays()["x_train"])
-    with zipfile.ZipFile(folder / "data.npz", "w") as archive:
-        archive.writestr("x_train.npy", buffer.getvalue()[:100])
+    with zipfile.ZipFile(folder / "data.npz", "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("x_train.npy", buffer.getvalue())
+        for key in ("y_train", "x_test", "y_test"):
+            member = io.BytesIO()
+            np.save(member, tiny_arrays()[key])
+            archive.writestr(f"{key}.npy", member.getvalue())
+    content = bytearray((folder / "data.npz").read_bytes())
+    middle = 30 + len("x_train.npy") + len(buffer.getvalue()) // 2  # Inside x_train's pixels.
+    content[middle : middle + 8] = bytes(255 - b for b in content[middle : middle + 8])
+    (folder / "data.npz").write_bytes(bytes(content))
     return folder / "data.npz"
 
 
@@ -125,7 +134,7 @@ CASES = {
     "folder without IDX files": ([], empty_folder, "no train-images-idx3-ubyte"),
     "not an npz": ([], text_file, "expected an .npz file or a folder"),
     "truncated npz": ([], truncated_npz, "truncated or corrupt .npz"),
-    "npz with a corrupt member": ([], npz_with_corrupt_member, "data.npz"),
+    "npz with a corrupt member": ([], npz_with_corrupt_member, "truncated or corrupt .npz file (Bad CRC-32"),
     "npz that needs pickle": ([], npz_needing_pickle, "need pickle"),
     "npz missing an array": ([], npz_without_key, "missing arrays y_test"),
     "wrong image shape": ([], npz(x_train=np.zeros((120, 32, 32), np.uint8)), "shape (120, 32, 32)"),
