@@ -7,6 +7,8 @@ import activations
 from activation_comparison import losses
 
 DATASETS = ("mnist", "fashion_mnist")
+# Keras' mixed-precision policies; each changes the numbers, so it is part of the folder name.
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 class UsageError(Exception):
@@ -43,6 +45,7 @@ class ExperimentConfig:
     dataset: str = "mnist"
     diagnostics: bool = True
     probe_size: int = 512
+    precision: str = "float32"
 
     def __post_init__(self):
         object.__setattr__(self, "activations", tuple(self.activations))
@@ -77,6 +80,7 @@ class ExperimentConfig:
                 "--activations must name each activation once",
             ),
             (self.dataset in DATASETS, f"--dataset must be one of {', '.join(DATASETS)}"),
+            (self.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
             (
                 self.clip_value is None or self.clip_norm is None,
                 "set one of clip_value and clip_norm, not both: Keras optimizers accept one",
@@ -115,6 +119,8 @@ class ExperimentConfig:
         )
         if self.train_limit is not None:
             name += f"-n{self.train_limit}"
+        if self.precision != "float32":
+            name += f"-{self.precision}"
         return name
 
     @staticmethod

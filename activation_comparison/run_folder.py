@@ -6,7 +6,6 @@ and one dataset; it refuses to mix in others.
 
 import contextlib
 import dataclasses
-import os
 import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ import keras
 import matplotlib
 import numpy as np
 
-from activation_comparison import losses, storage
+from activation_comparison import hardware, losses, storage
 from activation_comparison.config import ExperimentConfig, UsageError
 from activation_comparison.data import Dataset
 
@@ -52,7 +51,9 @@ def read_json_or_refuse(path: Path) -> dict | None:
         ) from None
 
 
-def open_run_folder(results_dir: Path, config: ExperimentConfig, data: Dataset, command: str) -> Path:
+def open_run_folder(
+    results_dir: Path, config: ExperimentConfig, data: Dataset, command: str, threads: int | None = None
+) -> Path:
     """Create or reopen the folder for `config`, check it holds the same settings and data,
     and record this command in its config.json. Refused commands change nothing."""
     run_dir = Path(results_dir) / config.run_name()
@@ -81,7 +82,7 @@ def open_run_folder(results_dir: Path, config: ExperimentConfig, data: Dataset, 
                 "choose another with --results-dir"
             ) from None
         storage.remove_stale_temporaries(run_dir)
-        write_config(run_dir, previous or {}, config, data, command)
+        write_config(run_dir, previous or {}, config, data, command, threads)
     return run_dir
 
 
@@ -116,73 +117,13 @@ def library_versions() -> dict:
     return versions
 
 
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
-def cpu_features() -> list[str]:
-    """The vector extensions that decide which kernels oneDNN runs, and so the numbers."""
-    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "asimd", "sve")
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("flags", "Features")):
-                present = set(line.split(":", 1)[1].split())
-                return [flag for flag in wanted if flag in present]
-    return []
-
-
-def intra_op_threads() -> int:
-    """Threads one op may use: part of what makes a run bit-identical (1 and 2 threads give
-    different weights after 30 steps)."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        # 0 means TensorFlow's default, one thread per schedulable core.
-        return tf.config.threading.get_intra_op_parallelism_threads() or len(os.sched_getaffinity(0))
-    if backend == "torch":
-        import torch
-
-        return torch.get_num_threads()
-    return len(os.sched_getaffinity(0))
-
-
-def gpus() -> list[str]:
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return [device.name for device in tf.config.list_physical_devices("GPU")]
-    if backend == "torch":
-        import torch
-
-        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    if backend == "jax":
-        import jax
-
-        return [str(device) for device in jax.devices() if device.platform == "gpu"]
-    return []
-
-
-def hardware() -> dict:
-    return {
-        "cpu_model": cpu_model(),
-        "cpu_features": cpu_features(),
-        "cores": len(os.sched_getaffinity(0)),
-        "intra_op_threads": intra_op_threads(),
-        "gpus": gpus(),
-        "host": platform.node(),
-    }
-
-
-def write_config(run_dir: Path, previous: dict, config: ExperimentConfig, data: Dataset, command: str) -> None:
+def write_config(
+    run_dir: Path, previous: dict, config: ExperimentConfig, data: Dataset, command: str,
+    threads: int | None = None,
+) -> None:
     """config.json: the settings, data, versions, hardware and every command that added to
     the folder (each with the hardware it ran on)."""
-    machine = hardware()
+    machine = hardware.describe(threads)
     commands = previous.get("commands", []) + [
         {
             "command": command,

@@ -14,7 +14,7 @@ import numpy as np
 from keras import layers
 
 import activations
-from activation_comparison import checkpoints, diagnostics, losses, storage
+from activation_comparison import checkpoints, diagnostics, hardware, losses, storage
 from activation_comparison.config import ExperimentConfig
 from activation_comparison.data import IMAGE_SHAPE, NUM_CLASSES, Split
 
@@ -43,7 +43,8 @@ def build_model(spec: activations.ActivationSpec) -> keras.Model:
             layers.Dense(128, name="dense1", **dense_options),
             layers.Activation(spec.function, name="act_dense1"),
             spec.dropout_layer(0.5, name="dropout2"),
-            layers.Dense(NUM_CLASSES, activation="softmax", name="output"),
+            # Softmax and loss in float32 whatever the precision policy, as Keras advises.
+            layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
         ],
         name=f"cnn_{spec.name}",
     )
@@ -90,6 +91,23 @@ class EpochProgress(keras.callbacks.ProgbarLogger):
         super().set_params({**params, "epochs": self.total_epochs})
 
 
+class EpochLine(keras.callbacks.Callback):
+    """One line per finished epoch, prefixed with its run, for runs that share a terminal."""
+
+    def __init__(self, prefix: str, total_epochs: int):
+        super().__init__()
+        self.prefix = prefix
+        self.total_epochs = total_epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        scores = ", ".join(
+            f"{name} {value:.4f}"
+            for name, value in (logs or {}).items()
+            if name in ("loss", "accuracy", "val_loss", "val_accuracy")
+        )
+        print(f"{self.prefix} epoch {epoch + 1}/{self.total_epochs}: {scores}", flush=True)
+
+
 def diagnostics_probe(config: ExperimentConfig, split: Split):
     """The same first validation images for every activation and seed, and one loss object
     for the whole run (so the probe step is traced once), or None without diagnostics."""
@@ -132,6 +150,7 @@ def train_run(
     checkpoint: Path,
     save_progress: Callable[[dict], None],
     verbose=2,
+    callbacks: tuple = (),
 ) -> dict:
     """Train one (activation, seed) run to the end, resuming from `checkpoint` if any.
 
@@ -142,6 +161,7 @@ def train_run(
     """
     x_train, y_train = split.x_train, split.y_train
     keras.backend.clear_session()
+    keras.mixed_precision.set_global_policy(config.precision)
     keras.utils.set_random_seed(seed)
     model = compile_model(build_model(spec), config)
     probe = diagnostics_probe(config, split)
@@ -162,6 +182,7 @@ def train_run(
         "best_epoch": state["best_epoch"],
         "test_loss": None,
         "test_accuracy": None,
+        "intra_op_threads": hardware.intra_op_threads(),
         "epochs": rows,
     }
     start_epoch = max((row["epoch"] for row in rows), default=0) + 1
@@ -179,7 +200,7 @@ def train_run(
             shuffle=False,
             validation_data=(split.x_val, split.y_val),
             validation_batch_size=EVALUATION_BATCH_SIZE,
-            callbacks=[keras.callbacks.TerminateOnNaN(), EpochProgress(config.epochs)],
+            callbacks=[keras.callbacks.TerminateOnNaN(), EpochProgress(config.epochs), *callbacks],
             verbose=verbose,
         )
         row = {"epoch": epoch, **{k: storage.finite_or_none(v[-1]) for k, v in history.history.items()}}

@@ -37,6 +37,27 @@ def test_folder_names_keep_every_digit_of_a_setting():
     assert "lr1e+08-" in ExperimentConfig(learning_rate=1e8).run_name()  # Short where exact.
 
 
+def test_precision_is_part_of_the_folder_name_except_for_the_default():
+    assert ExperimentConfig(precision="float32").run_name() == ExperimentConfig().run_name()
+    assert ExperimentConfig(precision="mixed_bfloat16").run_name().endswith("-val0.1-mixed_bfloat16")
+    with pytest.raises(UsageError, match="--precision must be one of"):
+        ExperimentConfig(precision="float8")
+
+
+def test_a_mixed_bfloat16_run_records_its_precision_and_computes_in_bfloat16(tmp_path, mnist_path):
+    assert ca.main([*TINY, "--precision", "mixed_bfloat16", "--data", str(mnist_path),
+                    "--results-dir", str(tmp_path)]) == 0  # fmt: skip
+    folder = tmp_path / "mnist-e1-b128-lr0.001-clipvalue0.5-cce-val0.1-n300-mixed_bfloat16"
+    config = json.loads((folder / "config.json").read_text())
+    assert config["config"]["precision"] == "mixed_bfloat16"
+    history = json.loads((folder / "histories" / "relu_seed0.json").read_text())
+    assert history["status"] == "finished" and history["test_accuracy"] > 0.3
+    float32 = tmp_path / "float32"
+    assert ca.main([*TINY, "--data", str(mnist_path), "--results-dir", str(float32)]) == 0
+    other = json.loads(next(float32.glob("*/histories/relu_seed0.json")).read_text())
+    assert other["epochs"][0]["loss"] != history["epochs"][0]["loss"]  # bfloat16 rounds.
+
+
 def test_a_config_checks_itself_for_library_callers():
     with pytest.raises(UsageError, match="--epochs must be at least 1, got 0"):
         ExperimentConfig(epochs=0)
