@@ -13,7 +13,6 @@ import itertools
 import os
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 
 # TensorFlow's C++ log lines are not about this experiment: even its error level carries
@@ -21,46 +20,13 @@ from pathlib import Path
 # show; set TF_CPP_MIN_LOG_LEVEL=0 to see everything.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# Lines TensorFlow prints while it loads, whatever the log level, that say nothing about
-# this run: the logging set-up notice, oneDNN being on, and no CUDA on a CPU machine.
-STARTUP_NOISE = (
-    "All log messages before absl::InitializeLog()",
-    "oneDNN custom operations are on",
-    "Could not find cuda drivers",
-    "failed call to cuInit",
-)
+from activation_comparison import quiet_start  # noqa: E402
 
-
-@contextlib.contextmanager
-def startup_noise_filtered():
-    """Capture what the backend writes to stderr while loading; pass on all but the noise."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            for line in captured.read().decode(errors="replace").splitlines(keepends=True):
-                if not any(noise in line for noise in STARTUP_NOISE):
-                    sys.stderr.write(line)
-
-
-with startup_noise_filtered():
-    import keras
-
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()  # Probes for CUDA now, inside the filter.
+quiet_start.import_backend()
 
 import activations  # noqa: E402
-from activation_comparison import data, experiment, losses  # noqa: E402
-from activation_comparison.config import ExperimentConfig, UsageError  # noqa: E402
+from activation_comparison import data, execution, experiment, hardware, losses  # noqa: E402
+from activation_comparison.config import PRECISIONS, ExperimentConfig, UsageError  # noqa: E402
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -96,7 +62,24 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--force", action="store_true", help="retrain runs that are already finished")
     parser.add_argument("--no-diagnostics", action="store_true", help="skip the per-epoch gradient, clipping and dead-unit measurements")
     parser.add_argument("--probe-size", type=int, default=defaults.probe_size, help="validation images used for the diagnostics (default: %(default)s)")
+    parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision, help="Keras mixed-precision policy; it changes the numbers, so it is part of the folder name (default: %(default)s)")
+    parser.add_argument("--threads", type=int, metavar="T", help="intra-op threads per run; the same seed gives the same numbers only with the same T (default: the backend's, or cores / workers with --workers, or 1 with --ray)")
+    parser.add_argument("--workers", type=int, metavar="N", help="train up to N runs at once, each in its own process")
+    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help="run every pending run as a Ray task: a local Ray instance, or an existing cluster at ADDRESS (auto, or HOST:PORT from `ray start --head`); needs pip install -e \".[ray]\"")
+    parser.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G", help="GPUs per Ray task, e.g. 0.25 packs four runs on a GPU (default: %(default)s)")
     return parser  # fmt: skip
+
+
+def check_execution_flags(options) -> None:
+    checks = [
+        (options.threads is None or options.threads >= 1, f"--threads must be at least 1, got {options.threads}"),
+        (options.workers is None or options.workers >= 1, f"--workers must be at least 1, got {options.workers}"),
+        (options.gpus_per_run >= 0, f"--gpus-per-run must be 0 or more, got {options.gpus_per_run}"),
+        (options.ray is None or options.workers is None, "--workers and --ray both decide where runs execute: give one"),
+    ]  # fmt: skip
+    for passed, message in checks:
+        if not passed:
+            raise UsageError(message)
 
 
 def clip_settings(options) -> list[tuple[float | None, float | None]]:
@@ -127,6 +110,7 @@ def configs_from_arguments(options) -> list[ExperimentConfig]:
             dataset=options.dataset,
             diagnostics=not options.no_diagnostics,
             probe_size=options.probe_size,
+            precision=options.precision,
         )
         for learning_rate, (clip_value, clip_norm) in itertools.product(
             options.learning_rate, clip_settings(options)
@@ -143,15 +127,25 @@ def main(argv=None) -> int:
     try:
         options = build_parser().parse_args(argv)
         configs = configs_from_arguments(options)
+        check_execution_flags(options)
         dataset = data.load_dataset(options.dataset, options.data)
         for config in configs:
             data.Split.of(dataset, config)  # Refuse a bad split before anything trains.
+        if options.precision == "mixed_bfloat16" and not hardware.has_bf16():
+            print("note: this CPU has no native bfloat16 (AVX-512 BF16 or AMX), so "
+                  "mixed_bfloat16 is emulated and will be slower than float32", flush=True)  # fmt: skip
+        threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
+        runner = execution.make_runner(dataset, options.workers, threads, options.ray, options.gpus_per_run)
         command = shlex.join(["python", "compare_activations.py", *argv])
-        for config in configs:
-            run_dir = experiment.run_experiment(
-                config, dataset, Path(options.results_dir), force=options.force, command=command
-            )
-            print(f"Results: {run_dir}")
+        try:
+            for config in configs:
+                run_dir = experiment.run_experiment(
+                    config, dataset, Path(options.results_dir), force=options.force,
+                    command=command, runner=runner, threads=threads,
+                )  # fmt: skip
+                print(f"Results: {run_dir}")
+        finally:
+            runner.close()
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -162,6 +156,9 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 130
+    except experiment.RunFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(
             f"error: could not write results ({error.strerror or error}: {error.filename}); "

@@ -5,7 +5,8 @@ This is the one place that writes result files; `training` returns records and `
 and `plotting` turn records into tables and figures.
 """
 
-import sys
+import concurrent.futures
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,15 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison import (
-    drawing, report, results_index, run_folder, storage, training, verdict_figures,
+    drawing, execution, report, results_index, run_folder, storage, verdict_figures,
 )
 from activation_comparison.config import ExperimentConfig, UsageError
 from activation_comparison.data import Dataset, Split
 from activation_comparison.run_folder import FINAL_STATUSES, RunPaths
+
+
+class RunFailed(Exception):
+    """A run ended with an error that is not the user's input: a worker died or crashed."""
 
 
 def run_experiment(
@@ -27,38 +32,57 @@ def run_experiment(
     force: bool = False,
     verbose="auto",
     command: str = "",
+    runner=None,
+    threads: int | None = None,
 ) -> Path:
-    """Train every (activation, seed) not yet finished, then write summary, figures, index."""
+    """Train every (activation, seed) not yet finished, then write summary, figures, index.
+
+    `runner` decides where runs execute (`execution.InProcess` by default, or worker
+    processes, or Ray tasks); `threads` is each run's intra-op thread count (None: the
+    backend's default). Whatever the runner, this loop claims each run's lock, and writes
+    its final history when its record comes back.
+    """
     results_dir = Path(results_dir)
-    split = Split.of(data, config)
-    run_dir = run_folder.open_run_folder(results_dir, config, data, command)
-    if verbose == "auto":
-        verbose = 1 if sys.stdout.isatty() else 2
-    training.make_deterministic()
+    Split.of(data, config)  # A split that leaves nothing to train on is refused first.
+    run_dir = run_folder.open_run_folder(results_dir, config, data, command, threads)
+    runner = runner or execution.InProcess(data, verbose)
 
     specs = [activations.get(name) for name in config.activations]
     plan = [(spec, seed) for seed in range(config.seeds) for spec in specs]
-    for number, (spec, seed) in enumerate(plan, start=1):
-        prefix = f"[{number}/{len(plan)}] {spec.name}, seed {seed}"
-        paths = RunPaths.of(run_dir, spec.name, seed)
-        with storage.file_lock(paths.lock, wait=False) as acquired:
-            if not acquired:
-                print(f"{prefix} — being trained by another process; skipped here", flush=True)
-                continue
-            previous = run_folder.read_json_or_refuse(paths.history_json)
-            if previous and previous.get("status") in FINAL_STATUSES:
-                if not force:
-                    print(f"{prefix} — already {previous['status']}, reused", flush=True)
-                    paths.checkpoint.unlink(missing_ok=True)  # Left if killed while finishing.
+    waiting = list(enumerate(plan, start=1))
+    running: dict = {}  # future -> (prefix, paths, lock held for the run)
+    completed = 0
+    try:
+        while waiting or running:
+            while waiting and len(running) < runner.workers:
+                number, (spec, seed) = waiting.pop(0)
+                prefix = f"[{number}/{len(plan)}] {spec.name}, seed {seed}"
+                claim = claim_run(run_dir, spec.name, seed, prefix, force)
+                if claim is None:
                     continue
-                paths.checkpoint.unlink(missing_ok=True)
-            print(f"{prefix} — {estimate_remaining(run_dir, plan[number - 1:], config)}", flush=True)
-            record = training.train_run(
-                config, spec, seed, split, paths.checkpoint,
-                lambda partial: run_folder.write_history(paths, config, partial), verbose,
-            )  # fmt: skip
-            run_folder.write_history(paths, config, record)
-            paths.checkpoint.unlink(missing_ok=True)
+                remaining = len(waiting) + len(running) + 1
+                print(f"{prefix} — {estimate_remaining(run_dir, remaining, config, runner.workers)}", flush=True)
+                task = execution.RunTask(config, spec.name, seed, run_dir, threads)
+                running[runner.submit(task)] = (prefix, *claim)
+            done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                prefix, paths, lock = running.pop(future)
+                try:
+                    record = result_of(future, prefix)
+                    run_folder.write_history(paths, config, record)
+                    paths.checkpoint.unlink(missing_ok=True)
+                finally:
+                    lock.close()
+                completed += 1
+                if runner.workers > 1:
+                    print(f"{prefix} — {outcome(record)} ({completed} trained here; "
+                          f"{estimate_remaining(run_dir, len(waiting) + len(running), config, runner.workers)})",
+                          flush=True)  # fmt: skip
+    except BaseException:
+        runner.close(cancel=True)  # No worker may go on training what nobody will record.
+        for _, _, lock in running.values():
+            lock.close()
+        raise
 
     with storage.file_lock(run_dir / ".summary.lock"):
         write_summary(run_dir, config)
@@ -67,8 +91,49 @@ def run_experiment(
     return run_dir
 
 
-def estimate_remaining(run_dir: Path, remaining_plan, config: ExperimentConfig) -> str:
-    """'ETA 14 min' from the seconds per epoch measured so far in this folder."""
+def claim_run(run_dir: Path, activation: str, seed: int, prefix: str, force: bool):
+    """(paths, held lock) for a run this process should train, or None after saying why not."""
+    paths = RunPaths.of(run_dir, activation, seed)
+    lock = contextlib.ExitStack()
+    if not lock.enter_context(storage.file_lock(paths.lock, wait=False)):
+        lock.close()
+        print(f"{prefix} — being trained by another process; skipped here", flush=True)
+        return None
+    try:
+        previous = run_folder.read_json_or_refuse(paths.history_json)
+    except UsageError:
+        lock.close()
+        raise
+    if previous and previous.get("status") in FINAL_STATUSES:
+        paths.checkpoint.unlink(missing_ok=True)  # Left if killed while finishing.
+        if not force:
+            lock.close()
+            print(f"{prefix} — already {previous['status']}, reused", flush=True)
+            return None
+    return paths, lock
+
+
+def result_of(future, prefix: str) -> dict:
+    try:
+        return future.result()
+    except (KeyboardInterrupt, UsageError, OSError):
+        raise
+    except Exception as error:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise RunFailed(
+            f"{prefix} failed ({type(error).__name__}: {first_line}); finished runs and "
+            "completed epochs are saved: run the same command again to resume"
+        ) from None
+
+
+def outcome(record: dict) -> str:
+    if record["status"] == "finished":
+        return f"finished, test accuracy {record['test_accuracy']:.4f}"
+    return f"diverged in epoch {record['diverged_epoch']}"
+
+
+def estimate_remaining(run_dir: Path, runs: int, config: ExperimentConfig, workers: int = 1) -> str:
+    """'ETA 14 min' for `runs` runs from the seconds per epoch measured so far in this folder."""
     seconds = [
         row["seconds"]
         for path in (run_dir / "histories").glob("*.json")
@@ -77,7 +142,7 @@ def estimate_remaining(run_dir: Path, remaining_plan, config: ExperimentConfig) 
     ]
     if not seconds:
         return "ETA known after the first epoch"
-    total = float(np.median(seconds)) * config.epochs * len(remaining_plan)
+    total = float(np.median(seconds)) * config.epochs * -(-runs // workers)
     return f"ETA {total / 60:.0f} min" if total >= 60 else f"ETA {total:.0f} s"
 
 

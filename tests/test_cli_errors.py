@@ -6,6 +6,7 @@ folder is byte-for-byte the same afterwards.
 
 import gzip
 import io
+import sys
 import zipfile
 
 import numpy as np
@@ -130,6 +131,13 @@ CASES = {
     "train limit beyond the data": (["--train-limit", "500"], None, "exceeds the 120 training images"),
     "unknown loss": (["--loss", "mse"], None, "invalid choice: 'mse'"),
     "unknown flag": (["--epoch-count", "3"], None, "unrecognized arguments"),
+    "zero workers": (["--workers", "0"], None, "--workers must be at least 1, got 0"),
+    "zero threads": (["--threads", "0"], None, "--threads must be at least 1, got 0"),
+    "negative GPUs per run": (["--gpus-per-run", "-0.5"], None, "--gpus-per-run must be 0 or more"),
+    "workers and ray": (["--workers", "2", "--ray"], None, "give one"),
+    "unreachable Ray address": (["--ray", "127.0.0.1:9"], None, "cannot reach a Ray head there"),
+    "malformed Ray address": (["--ray", "nowhere"], None, "expected HOST:PORT"),
+    "unknown precision": (["--precision", "float8"], None, "invalid choice: 'float8'"),
     "missing data file": ([], missing_file, "no such file"),
     "folder without IDX files": ([], empty_folder, "no train-images-idx3-ubyte"),
     "not an npz": ([], text_file, "expected an .npz file or a folder"),
@@ -233,3 +241,14 @@ def test_failed_download_says_how_to_run_offline(monkeypatch, tmp_path, capsys):
     assert err.startswith("error: could not load fashion_mnist with Keras (URL fetch failure")
     assert "pass --data PATH" in err and "\n" not in err
     assert not list(tmp_path.iterdir())
+
+
+def test_ray_without_ray_installed_names_the_extra(monkeypatch, tmp_path, existing_results, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # Makes `import ray` fail.
+    before = snapshot(existing_results)
+    status = ca.main(["--epochs", "1", "--train-limit", "100", "--ray", "--data", str(npz()(tmp_path)),
+                      "--results-dir", str(existing_results)])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert status == 2
+    assert err == 'error: --ray needs Ray: install the extra with `pip install -e ".[ray]"`'
+    assert snapshot(existing_results) == before

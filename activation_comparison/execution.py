@@ -1,0 +1,210 @@
+"""Where runs execute: in this process, in worker processes on this machine, or as Ray
+tasks on a cluster.
+
+Each backend only decides where `run_task` executes and hands its record back as a
+`concurrent.futures.Future`; the experiment loop writes every final file. A run computes
+the same numbers wherever it executes, given the same CPU type and thread count.
+"""
+
+import concurrent.futures
+import multiprocessing
+import os
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import activations
+from activation_comparison import hardware, run_folder, training
+from activation_comparison.config import ExperimentConfig, UsageError
+from activation_comparison.data import Dataset, Split
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One (configuration, activation, seed) run, in plain values that travel to a worker."""
+
+    config: ExperimentConfig
+    activation: str
+    seed: int
+    run_dir: Path
+    threads: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"[{self.activation} seed {self.seed}]"
+
+
+def run_task(task: RunTask, dataset: Dataset, verbose=2, line_per_epoch=False) -> dict:
+    """Train one run where this is called; return its record.
+
+    The checkpoint and the partial history go to the run folder when this machine sees it
+    (a shared folder lets a retried run resume); elsewhere the run keeps them in a local
+    temporary folder and a retry starts again from epoch 1, with the same final numbers.
+    """
+    hardware.use_threads(task.threads)
+    training.make_deterministic()  # In every process that trains, not only the parent.
+    run_dir = Path(task.run_dir)
+    if not (run_dir / "checkpoints").is_dir():
+        run_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "activation_comparison" / run_dir.name
+        for folder in ("checkpoints", "histories"):
+            (run_dir / folder).mkdir(parents=True, exist_ok=True)
+    paths = run_folder.RunPaths.of(run_dir, task.activation, task.seed)
+    callbacks = (training.EpochLine(task.label, task.config.epochs),) if line_per_epoch else ()
+    return training.train_run(
+        task.config, activations.get(task.activation), task.seed, Split.of(dataset, task.config),
+        paths.checkpoint, lambda partial: run_folder.write_history(paths, task.config, partial),
+        verbose=0 if line_per_epoch else verbose, callbacks=callbacks,
+    )  # fmt: skip
+
+
+class InProcess:
+    """Runs one after another in this process, with Keras' own progress output."""
+
+    workers = 1
+
+    def __init__(self, dataset: Dataset, verbose="auto"):
+        self.dataset = dataset
+        # A progress bar on a terminal; one line per epoch in a file or pipe.
+        self.verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose
+
+    def submit(self, task: RunTask) -> concurrent.futures.Future:
+        future = concurrent.futures.Future()
+        future.set_result(run_task(task, self.dataset, self.verbose))
+        return future
+
+    def close(self, cancel=False) -> None:
+        pass
+
+
+# A worker process holds the dataset it was started with, so that each task carries only
+# a few plain values instead of the images.
+_worker_dataset: Dataset | None = None
+
+
+def _start_worker(dataset: Dataset, threads: int | None) -> None:
+    global _worker_dataset
+    _worker_dataset = dataset
+    hardware.use_threads(threads)
+    parent = os.getppid()
+
+    def exit_when_orphaned():
+        # A parent killed with SIGKILL cannot stop its workers; they stop themselves, so no
+        # run goes on training with nobody to record it (its checkpoint stays for a resume).
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
+
+
+def _run_in_worker(task: RunTask) -> dict:
+    return run_task(task, _worker_dataset, line_per_epoch=True)
+
+
+class WorkerProcesses:
+    """Up to `workers` runs at once, each in its own process with `threads` threads."""
+
+    def __init__(self, dataset: Dataset, workers: int, threads: int | None):
+        self.workers = workers
+        # "spawn": a forked copy of a process whose TensorFlow runtime is started would
+        # inherit its thread pools in an undefined state.
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(dataset, threads),
+        )
+
+    def submit(self, task: RunTask) -> concurrent.futures.Future:
+        return self.pool.submit(_run_in_worker, task)
+
+    def close(self, cancel=False) -> None:
+        if cancel:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+def check_ray_address(address: str | None) -> None:
+    """Refuse an address nothing listens on now, in seconds rather than after Ray's
+    minute of retries."""
+    if address in (None, "auto", "local") or address.startswith("ray://"):
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--ray {address}: expected HOST:PORT (as `ray start --head` prints) or auto")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as error:
+        raise UsageError(
+            f"--ray {address}: cannot reach a Ray head there ({error.strerror or error}); "
+            "start one with `ray start --head` or check the address"
+        ) from None
+
+
+class RayTasks:
+    """Every run a Ray task with `threads` CPUs and `gpus_per_run` GPUs; Ray schedules them
+    over the cluster and retries a task whose worker dies."""
+
+    def __init__(self, dataset: Dataset, address: str | None, threads: int, gpus_per_run: float):
+        try:
+            import ray
+        except ImportError:
+            raise UsageError(
+                '--ray needs Ray: install the extra with `pip install -e ".[ray]"`'
+            ) from None
+        check_ray_address(address)
+        # Ray's workers load TensorFlow as quietly as this process did.
+        runtime_env = {
+            "worker_process_setup_hook": "activation_comparison.quiet_start.import_backend",
+            "env_vars": {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")},
+        }
+        try:
+            ray.init(
+                address=None if address == "local" else address,
+                include_dashboard=False,
+                configure_logging=False,
+                runtime_env=runtime_env,
+            )
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise UsageError(
+                f"--ray {address or ''}: could not start or join Ray ({str(error).splitlines()[0][:160]})"
+            ) from None
+        self.ray = ray
+        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1) // threads))
+        self.dataset = ray.put(dataset)
+        # One task per worker process: a process's thread count is fixed once its backend
+        # starts, and a fresh process per run keeps each run's threads exactly as asked.
+        self.remote = ray.remote(num_cpus=threads, num_gpus=gpus_per_run, max_calls=1)(
+            run_task
+        ).options(name="run_task")
+
+    def submit(self, task: RunTask) -> concurrent.futures.Future:
+        return self.remote.remote(task, self.dataset, line_per_epoch=True).future()
+
+    def close(self, cancel=False) -> None:
+        self.ray.shutdown()
+
+
+def threads_per_run(threads: int | None, workers: int | None, ray: bool) -> int | None:
+    """The intra-op threads each run gets: as asked, else the cores shared among the
+    workers, else 1 per Ray task, else the backend's default (None)."""
+    if threads is not None:
+        return threads
+    if workers is not None:
+        return max(1, hardware.cores() // workers)
+    return 1 if ray else None
+
+
+def make_runner(dataset: Dataset, workers, threads, ray_address, gpus_per_run, verbose="auto"):
+    """The runner the flags ask for; `ray_address` is None without --ray, "local" for a
+    local Ray instance. Fails with a UsageError before anything is written."""
+    if ray_address is not None:
+        return RayTasks(dataset, ray_address, threads or 1, gpus_per_run)
+    if workers is not None and workers > 1:
+        return WorkerProcesses(dataset, workers, threads)
+    hardware.use_threads(threads)
+    return InProcess(dataset, verbose)
