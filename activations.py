@@ -32,11 +32,32 @@ def fused(function: Callable) -> Callable:
     more backward) spend their time reading and writing the whole tensor once per op; fusing
     them makes GELU cost about what ReLU does (benchmarks/bench_training.py). The value and the
     gradient are those of `function` itself, to float32 rounding. Other backends get
-    `function` unchanged.
+    `function` unfused. On every backend a bfloat16 or float16 input (mixed precision) is
+    computed in float32 and rounded once at the end.
     """
+    function = computed_in_float32(function)
     if keras.backend.backend() == "tensorflow":
         return _fused_tensorflow(function)
     return function
+
+
+def computed_in_float32(function: Callable) -> Callable:
+    """`function` evaluated in float32 whatever the input's dtype, returned in that dtype.
+
+    Under mixed precision the input is bfloat16 or float16, and XLA's CPU backend runs such
+    element-wise math several times slower than float32 (the fused GELU's forward and
+    backward on a conv2 output: 28.6 ms in bfloat16 against 8.2 in float32, and 8.1 when
+    computed in float32 inside the kernel). It is also more exact. For float32 input both
+    casts vanish, so float32 results are unchanged.
+    """
+
+    def in_float32(x):
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        return ops.cast(function(ops.cast(x, "float32")), dtype)
+
+    in_float32.__name__ = getattr(function, "__name__", "in_float32")
+    in_float32.__doc__ = function.__doc__
+    return in_float32
 
 
 def _fused_tensorflow(function):

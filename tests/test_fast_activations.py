@@ -89,6 +89,28 @@ def test_fused_gelu_equals_the_article_formula_and_its_autodiff_gradient():
     )
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_fused_gelu_keeps_a_low_precision_dtype_and_is_exact_to_its_rounding(dtype):
+    from keras import ops
+
+    x64 = np.linspace(-6.0, 6.0, 241)
+    x = ops.cast(ops.convert_to_tensor(x64.astype(np.float32)), dtype)
+    inputs = ops.convert_to_numpy(ops.cast(x, "float32")).astype(np.float64)
+    function = activations.ACTIVATIONS["gelu"].function
+    value = function(x)
+    gradient = activations.elementwise_derivative(function, x)
+    standardize = keras.backend.standardize_dtype
+    assert standardize(value.dtype) == dtype and standardize(gradient.dtype) == dtype
+    # Computed in float32 inside, so only the final rounding to `dtype` is lost
+    # (bfloat16 keeps 8 significant bits, float16 11).
+    tolerance = {"bfloat16": 2**-8, "float16": 2**-11}[dtype]
+    value_ref, derivative_ref = REFERENCES["gelu"]
+    np.testing.assert_allclose(ops.convert_to_numpy(ops.cast(value, "float32")), value_ref(inputs),
+                               rtol=tolerance, atol=tolerance)  # fmt: skip
+    np.testing.assert_allclose(ops.convert_to_numpy(ops.cast(gradient, "float32")), derivative_ref(inputs),
+                               rtol=tolerance, atol=tolerance)  # fmt: skip
+
+
 def test_fused_activation_trains_in_a_keras_model_like_the_unfused_one():
     x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
     y = np.random.default_rng(1).normal(size=(64, 1)).astype(np.float32)
