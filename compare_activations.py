@@ -12,8 +12,14 @@ import contextlib
 import itertools
 import os
 import shlex
+import signal
 import sys
 from pathlib import Path
+
+if __name__ == "__mp_main__":
+    # This file is being loaded by a --workers process. Ctrl-C is for the parent, which
+    # stops its workers; a worker interrupted while it loads would print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 # TensorFlow's C++ log lines are not about this experiment: even its error level carries
 # version-skew notices from tf.data on every run. Python exceptions and fatal errors still

@@ -7,14 +7,19 @@ the same numbers wherever it executes, given the same CPU type and thread count.
 """
 
 import concurrent.futures
+import concurrent.futures.process
 import multiprocessing
 import os
+import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 import activations
 from activation_comparison import hardware, run_folder, training
@@ -48,7 +53,7 @@ def run_task(task: RunTask, dataset: Dataset, verbose=2, line_per_epoch=False) -
     training.make_deterministic()  # In every process that trains, not only the parent.
     run_dir = Path(task.run_dir)
     if not (run_dir / "checkpoints").is_dir():
-        run_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "activation_comparison" / run_dir.name
+        run_dir = Path(tempfile.gettempdir()) / "activation_comparison" / run_dir.name
         for folder in ("checkpoints", "histories"):
             (run_dir / folder).mkdir(parents=True, exist_ok=True)
     paths = run_folder.RunPaths.of(run_dir, task.activation, task.seed)
@@ -83,10 +88,20 @@ class InProcess:
 # a few plain values instead of the images.
 _worker_dataset: Dataset | None = None
 
+DATASET_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 
-def _start_worker(dataset: Dataset, threads: int | None) -> None:
+
+def _start_worker(data_folder: str, threads: int | None) -> None:
+    # Ctrl-C is for the parent, which stops its workers; a worker interrupted on its own
+    # would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _worker_dataset
-    _worker_dataset = dataset
+    try:
+        # Memory-mapped: every worker shares the one copy in the page cache.
+        arrays = {name: np.load(Path(data_folder) / f"{name}.npy", mmap_mode="r") for name in DATASET_ARRAYS}
+    except FileNotFoundError:
+        os._exit(1)  # The parent stopped (Ctrl-C) while this worker was starting.
+    _worker_dataset = Dataset(**arrays, source="worker copy")
     hardware.use_threads(threads)
     parent = os.getppid()
 
@@ -109,23 +124,36 @@ class WorkerProcesses:
 
     def __init__(self, dataset: Dataset, workers: int, threads: int | None):
         self.workers = workers
+        # The images go to the workers through files, not through the pipe that starts
+        # each worker: 200 MB written into a pipe would hold up the start (and Ctrl-C).
+        self.data_folder = tempfile.TemporaryDirectory(prefix="activation-comparison-data-")
+        for name in DATASET_ARRAYS:
+            np.save(Path(self.data_folder.name) / f"{name}.npy", getattr(dataset, name))
         # "spawn": a forked copy of a process whose TensorFlow runtime is started would
         # inherit its thread pools in an undefined state.
         self.pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(dataset, threads),
+            initargs=(self.data_folder.name, threads),
         )
 
     def submit(self, task: RunTask) -> concurrent.futures.Future:
         return self.pool.submit(_run_in_worker, task)
 
     def close(self, cancel=False) -> None:
-        if cancel:
-            for process in list(getattr(self.pool, "_processes", {}).values()):
-                process.terminate()
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if not cancel:
+            self.pool.shutdown()
+        else:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            # shutdown() cancels only runs not yet started; a running one would go on
+            # training with nobody to record it, so its process is stopped too (Python 3.14
+            # adds terminate_workers()). Its checkpoint stays for a resume.
+            for process in multiprocessing.active_children():
+                if getattr(process, "_target", None) is concurrent.futures.process._process_worker:
+                    process.kill()
+                    process.join(timeout=10)
+        self.data_folder.cleanup()
 
 
 def check_ray_address(address: str | None) -> None:

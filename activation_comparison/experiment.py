@@ -63,7 +63,12 @@ def run_experiment(
                 remaining = len(waiting) + len(running) + 1
                 print(f"{prefix} — {estimate_remaining(run_dir, remaining, config, runner.workers)}", flush=True)
                 task = execution.RunTask(config, spec.name, seed, run_dir, threads)
-                running[runner.submit(task)] = (prefix, *claim)
+                try:
+                    future = runner.submit(task)  # In process, this trains the run now.
+                except BaseException:
+                    claim[1].close()
+                    raise
+                running[future] = (prefix, *claim)
             done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 prefix, paths, lock = running.pop(future)

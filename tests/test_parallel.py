@@ -77,9 +77,9 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def wait_for_checkpoint(results: Path, process, timeout=300):
+def wait_for_checkpoint(results: Path, process, timeout=300, count=1):
     deadline = time.monotonic() + timeout
-    while not list((results / RUN_NAME / "checkpoints").glob("*.npz")):
+    while len(list((results / RUN_NAME / "checkpoints").glob("*.npz"))) < count:
         assert process.poll() is None, "the run ended before its first checkpoint"
         assert time.monotonic() < deadline, "no checkpoint appeared"
         time.sleep(0.1)
@@ -106,6 +106,26 @@ def test_killing_the_parent_stops_its_workers_and_a_rerun_resumes_exactly(serial
     assert read_histories(tmp_path) == read_histories(serial)
 
 
+def test_ctrl_c_stops_the_workers_with_one_line_and_no_traceback(tmp_path):
+    # Ctrl-C in a terminal reaches the whole process group: parent and workers.
+    parent = subprocess.Popen(command(tmp_path, "--workers", "2"), env=ENV, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True)  # fmt: skip
+    try:
+        wait_for_checkpoint(tmp_path, parent)
+        workers = [pid for pid in children_of(parent.pid) if alive(pid)]
+        os.killpg(parent.pid, signal.SIGINT)
+        out, err = parent.communicate(timeout=120)
+    finally:
+        parent.kill()
+    assert parent.returncode == 130
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("Interrupted:")
+    time.sleep(1)
+    assert not any(alive(pid) for pid in workers)
+    assert list((tmp_path / RUN_NAME / "checkpoints").glob("*.npz")), "the checkpoint for a resume is gone"
+
+
 def ray_task_processes() -> list[int]:
     """Ray names a worker process after the task it is running."""
     found = []
@@ -123,10 +143,13 @@ def test_ray_tasks_give_the_numbers_of_a_serial_run_even_when_a_worker_is_killed
     driver = subprocess.Popen(command(tmp_path, "--ray"), env=ENV, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
-        wait_for_checkpoint(tmp_path, driver)
+        # Both runs train at once (2 cores, 1 thread each); once both have a checkpoint,
+        # whichever is killed resumes from it.
+        wait_for_checkpoint(tmp_path, driver, count=2)
         victims = ray_task_processes()
         assert victims, "no Ray task process found"
-        os.kill(victims[0], signal.SIGKILL)  # Ray retries the task in a new worker.
+        for victim in victims:
+            os.kill(victim, signal.SIGKILL)  # Ray retries each task in a new worker.
         out, err = driver.communicate(timeout=600)
     finally:
         driver.kill()
