@@ -151,6 +151,9 @@ def _compiled_step(model, loss_fn):
 
 def _summarise_activation(output, derivative):
     """(dead fraction, mean, std) of one activation layer; units are the last axis."""
+    # Under mixed precision the activations are bfloat16 or float16; the statistics are
+    # taken in float32 (a float16 derivative cannot even hold the 1e-6 threshold).
+    output, derivative = ops.cast(output, "float32"), ops.cast(derivative, "float32")
     position_axes = tuple(range(len(derivative.shape) - 1))
     largest_derivative = ops.max(ops.abs(derivative), axis=position_axes)
     dead_fraction = ops.mean(ops.cast(largest_derivative < DEAD_DERIVATIVE_THRESHOLD, "float32"))

@@ -45,17 +45,19 @@ def test_precision_is_part_of_the_folder_name_except_for_the_default():
 
 
 def test_a_mixed_bfloat16_run_records_its_precision_and_computes_in_bfloat16(tmp_path, mnist_path):
-    assert ca.main([*TINY, "--precision", "mixed_bfloat16", "--data", str(mnist_path),
+    with_diagnostics = [flag for flag in TINY if flag != "--no-diagnostics"] + ["--probe-size", "64"]
+    assert ca.main([*with_diagnostics, "--precision", "mixed_bfloat16", "--data", str(mnist_path),
                     "--results-dir", str(tmp_path)]) == 0  # fmt: skip
     folder = tmp_path / "mnist-e1-b128-lr0.001-clipvalue0.5-cce-val0.1-n300-mixed_bfloat16"
     config = json.loads((folder / "config.json").read_text())
     assert config["config"]["precision"] == "mixed_bfloat16"
     history = json.loads((folder / "histories" / "relu_seed0.json").read_text())
     assert history["status"] == "finished" and history["test_accuracy"] > 0.3
+    assert 0 < history["epochs"][-1]["act_std_act_dense1"] and history["epochs"][0]["grad_norm_conv1"] > 0
     float32 = tmp_path / "float32"
     assert ca.main([*TINY, "--data", str(mnist_path), "--results-dir", str(float32)]) == 0
     other = json.loads(next(float32.glob("*/histories/relu_seed0.json")).read_text())
-    assert other["epochs"][0]["loss"] != history["epochs"][0]["loss"]  # bfloat16 rounds.
+    assert other["epochs"][0]["loss"] != history["epochs"][1]["loss"]  # bfloat16 rounds.
 
 
 def test_a_config_checks_itself_for_library_callers():
