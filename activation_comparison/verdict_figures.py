@@ -146,6 +146,24 @@ def draw_sweep_points(axes, entries, style: dict, shift: float, log_scale: bool)
     return bool(clipped)
 
 
+# An activation whose best mean is this far below the best activation's (sigmoid at chance
+# after a short run) is named under the panel instead of squeezing every other line flat.
+FAR_BELOW = 0.05
+
+
+def far_below(series: dict) -> dict[str, float]:
+    """Activation -> its best mean, for those more than FAR_BELOW under the overall best."""
+    best_means = {
+        name: max(entry[1] for entry in entries if entry[1] is not None)
+        for name, entries in series.items()
+        if any(entry[1] is not None for entry in entries)
+    }
+    if not best_means:
+        return {}
+    top = max(best_means.values())
+    return {name: mean for name, mean in best_means.items() if mean < top - FAR_BELOW}
+
+
 def sweep_figure(points: list[dict], setting: str):
     """Test accuracy (left) and the fraction of gradient elements clipped (right) per setting.
 
@@ -153,6 +171,7 @@ def sweep_figure(points: list[dict], setting: str):
     cannot explain a difference in accuracy. A point from one seed has no error bar.
     """
     series = sweep_series(points)
+    outliers = far_below(series)
     positions, log_scale = sweep_axis([point["setting_value"] for point in points])
     xs = sorted(positions.values())
     width = math.log10(xs[-1] / xs[0]) if log_scale else xs[-1] - xs[0]
@@ -177,6 +196,19 @@ def sweep_figure(points: list[dict], setting: str):
         ax.set_xticks([x for _, x in ticks], ["none" if v is None else f"{v:g}" for v, _ in ticks])
         ax.set_xlabel(setting)
         ax.grid(alpha=0.3)
+    if outliers and len(outliers) < len(series):
+        kept = [
+            entry[2] if entry[2] is not None else entry[1]
+            for name, entries in series.items() if name not in outliers
+            for entry in entries if entry[1] is not None
+        ]  # fmt: skip
+        top = max(entry[3] if entry[3] is not None else entry[1]
+                  for entries in series.values() for entry in entries if entry[1] is not None)  # fmt: skip
+        margin = 0.1 * (top - min(kept)) or 0.005
+        ax_accuracy.set_ylim(min(kept) - margin, top + margin)
+        names = ", ".join(f"{activations.get(name).label} {mean:.3f}" for name, mean in outliers.items())
+        ax_accuracy.text(0.01, 0.01, f"below the axis (best mean): {names}", transform=ax_accuracy.transAxes,
+                         fontsize="small", va="bottom")  # fmt: skip
     ax_accuracy.set_ylabel("test accuracy (mean, 95% CI over seeds)")
     ax_accuracy.set_title(f"Test accuracy against {setting}", fontsize="medium")
     specs = [activations.get(name) for name in series]

@@ -450,3 +450,17 @@ def test_sweep_figure_draws_present_values_only():
     bottom, top = clipped_axis.get_ylim()
     assert -0.05 * top <= bottom <= 0  # From 0, with room for the markers of "nothing clipped".
     drawing.plt.close(fig)
+
+
+def test_an_activation_far_below_the_rest_is_named_instead_of_flattening_the_others():
+    points = [
+        sweep_point("relu", 0.5, 0.990, 0.988, 0.992, 0.0),
+        sweep_point("elu", 0.5, 0.980, 0.978, 0.982, 0.0),
+        sweep_point("sigmoid", 0.5, 0.100, 0.095, 0.105, 0.0),
+    ]
+    assert verdict_figures.far_below(verdict_figures.sweep_series(points)) == {"sigmoid": 0.100}
+    fig = verdict_figures.sweep_figure(points, "clip_value")
+    bottom, top = fig.axes[0].get_ylim()
+    assert 0.9 < bottom < 0.978 and top > 0.992
+    assert any("Sigmoid 0.100" in text.get_text() for text in fig.axes[0].texts)
+    drawing.plt.close(fig)
