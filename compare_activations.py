@@ -30,7 +30,6 @@ from activation_comparison import quiet_start  # noqa: E402
 
 quiet_start.import_backend()
 
-import activations  # noqa: E402
 from activation_comparison import data, execution, experiment, hardware, losses  # noqa: E402
 from activation_comparison.config import PRECISIONS, ExperimentConfig, UsageError  # noqa: E402
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import activations
-from activation_comparison import report, verdict
+from activation_comparison import report
 
 # Settings a sweep figure can put on an x axis: numbers, or None for "no clipping".
 NUMERIC_SETTINGS = ("clip_value", "clip_norm", "learning_rate", "epochs", "batch_size",

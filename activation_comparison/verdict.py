@@ -22,6 +22,10 @@ import numpy as np
 from scipy import stats
 
 ALPHA = 0.05
+# A tie whose 95% interval still reaches a difference this large (1 pp) is no evidence of
+# equal accuracy, only of too few seeds: the headline says so (sigmoid at this learning
+# rate learns on some seeds and stays at chance on others).
+UNDECIDED_DIFFERENCE = 0.01
 MIN_PAIRED_SEEDS = 3
 MIN_WILCOXON_PAIRS = 6
 
@@ -241,6 +245,12 @@ def headline(
         return "Every run diverged, so there is no test accuracy to compare."
     best = named["best"][0]
     best_label, mean = labels.get(best, best), float(np.mean(list(scores[best].values())))
+    undecided = [
+        name
+        for name in named["tied with best"]
+        if max(abs(rows[name]["diff_ci95_low"]), abs(rows[name]["diff_ci95_high"])) > UNDECIDED_DIFFERENCE
+    ]
+    named["tied with best"] = [name for name in named["tied with best"] if name not in undecided]
     tied, too_few, diverged = (
         [labels.get(name, name) for name in named[verdict]]
         for verdict in ("tied with best", "too few seeds", "diverged")
@@ -261,6 +271,13 @@ def headline(
         parts.append(f"{join_words(tied)} {'is' if len(tied) == 1 else 'are'} tied with it")
     if named["worse"]:
         parts.append(gaps_clause(rows, labels, named["worse"], "is worse by"))
+    for name in undecided:
+        row = rows[name]
+        parts.append(
+            f"{labels.get(name, name)} is undecided: {row['diff_vs_best'] * 100:+.2f} pp, 95% CI "
+            f"{row['diff_ci95_low'] * 100:+.2f} to {row['diff_ci95_high'] * 100:+.2f} pp "
+            f"({p_text(row['p_holm'])}), its seeds disagree; more seeds are needed"
+        )
     if named["better on shared seeds"]:
         better = named["better on shared seeds"]
         parts.append(gaps_clause(rows, labels, better, "is better on shared seeds by"))

@@ -464,3 +464,20 @@ def test_an_activation_far_below_the_rest_is_named_instead_of_flattening_the_oth
     assert 0.9 < bottom < 0.978 and top > 0.992
     assert any("Sigmoid 0.100" in text.get_text() for text in fig.axes[0].texts)
     drawing.plt.close(fig)
+
+
+def test_a_tie_with_a_wide_interval_is_called_undecided_not_tied():
+    # Sigmoid learns on three seeds and stays at chance on two: no significant difference,
+    # but no evidence of equal accuracy either.
+    scores = {
+        "relu": {0: 0.989, 1: 0.990, 2: 0.988, 3: 0.989, 4: 0.990},
+        "gelu": {0: 0.988, 1: 0.990, 2: 0.989, 3: 0.988, 4: 0.990},
+        "sigmoid": {0: 0.898, 1: 0.926, 2: 0.901, 3: 0.113, 4: 0.113},
+    }
+    rows = verdict.compare_with_best(scores)
+    assert rows["sigmoid"]["verdict"] == "tied with best"  # p_holm >= 0.05
+    labels = {"relu": "ReLU", "gelu": "GELU", "sigmoid": "Sigmoid"}
+    sentence = verdict.headline(rows, labels, scores)
+    assert "GELU is tied with it" in sentence
+    assert "Sigmoid is undecided" in sentence and "more seeds are needed" in sentence
+    assert "Sigmoid is tied" not in sentence and "Sigmoid and" not in sentence
