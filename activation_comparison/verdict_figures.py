@@ -15,6 +15,9 @@ from activation_comparison.drawing import plt  # Agg, selected before any figure
 # Holm-adjusted p-value thresholds and their stars, strictest first.
 STARS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 TOO_FEW = "n<3"
+# A difference this large (5 pp: an activation at chance after a short run) is kept out of
+# the colour and axis ranges, so the differences of a few tenths of a point stay visible.
+FAR_BELOW = 0.05
 
 
 def stars(p_holm: float | None) -> str:
@@ -55,7 +58,10 @@ def pairwise_figure(pairs: list[dict], order: list[str]):
     font_size = max(6.0, 11.0 - 0.45 * count)
     fig, ax = plt.subplots(figsize=(side + 1.6, side))
     finite = np.abs(values[np.isfinite(values)])
-    limit = max(float(finite.max()) if finite.size else 0.0, 0.01)
+    # The colours resolve the differences that matter (a few tenths of a point); a far
+    # larger one (an activation at chance) saturates its cells and keeps its number.
+    small = finite[finite < 100 * FAR_BELOW]
+    limit = max(float((small if small.size else finite).max()) if finite.size else 0.0, 0.01)
     colormap = plt.get_cmap("RdBu").with_extremes(bad="white")
     image = ax.imshow(np.ma.masked_invalid(values), cmap=colormap, vmin=-limit, vmax=limit)
     for i in range(count):
@@ -71,7 +77,8 @@ def pairwise_figure(pairs: list[dict], order: list[str]):
     ax.set_yticks(range(count), labels, fontsize=font_size + 1)
     ax.set_xlabel("column b")
     ax.set_ylabel("row a")
-    colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
+    saturated = bool(finite.size) and float(finite.max()) > limit
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.8, extend="both" if saturated else "neither")
     colorbar.set_label("test accuracy a − b (percentage points)")
     tested = sum(pair["p_holm"] is not None for pair in pairs)
     ax.set_title(
@@ -144,11 +151,6 @@ def draw_sweep_points(axes, entries, style: dict, shift: float, log_scale: bool)
     if clipped:
         ax_clipped.plot(*zip(*clipped), **style)
     return bool(clipped)
-
-
-# An activation whose best mean is this far below the best activation's (sigmoid at chance
-# after a short run) is named under the panel instead of squeezing every other line flat.
-FAR_BELOW = 0.05
 
 
 def far_below(series: dict) -> dict[str, float]:

@@ -481,3 +481,15 @@ def test_a_tie_with_a_wide_interval_is_called_undecided_not_tied():
     assert "GELU is tied with it" in sentence
     assert "Sigmoid is undecided" in sentence and "more seeds are needed" in sentence
     assert "Sigmoid is tied" not in sentence and "Sigmoid and" not in sentence
+
+
+def test_pairwise_colours_resolve_small_differences_beside_an_activation_at_chance():
+    scores = {
+        "relu": {0: 0.990, 1: 0.991, 2: 0.989},
+        "elu": {0: 0.985, 1: 0.986, 2: 0.984},
+        "sigmoid": {0: 0.10, 1: 0.11, 2: 0.10},
+    }
+    fig = verdict_figures.pairwise_figure(verdict.pairwise(scores), list(scores))
+    low, high = fig.axes[0].images[0].get_clim()
+    assert high == pytest.approx(0.5) and low == pytest.approx(-0.5)  # ReLU − ELU, in pp.
+    drawing.plt.close(fig)
