@@ -6,6 +6,7 @@ captured and dropped; anything else written meanwhile is passed on.
 """
 
 import contextlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -38,11 +39,16 @@ def startup_noise_filtered():
 
 
 def import_backend() -> None:
-    """Import Keras and its backend, and let TensorFlow probe for CUDA, quietly."""
-    with startup_noise_filtered():
-        import keras
+    """Import Keras and its backend, and let TensorFlow probe for CUDA, quietly.
 
-        if keras.backend.backend() == "tensorflow":
+    TensorFlow is loaded whenever it is installed, whatever the backend:
+    `keras.utils.set_random_seed` imports it to seed it too, and would print its notices
+    in the middle of a torch or JAX run.
+    """
+    with startup_noise_filtered():
+        import keras  # noqa: F401
+
+        if importlib.util.find_spec("tensorflow") is not None:
             import tensorflow as tf
 
             tf.config.list_physical_devices()  # Probes for CUDA now, inside the filter.
