@@ -81,6 +81,7 @@ def check_execution_flags(options) -> None:
         (options.workers is None or options.workers >= 1, f"--workers must be at least 1, got {options.workers}"),
         (options.gpus_per_run >= 0, f"--gpus-per-run must be 0 or more, got {options.gpus_per_run}"),
         (options.ray is None or options.workers is None, "--workers and --ray both decide where runs execute: give one"),
+        (options.gpus_per_run == 0 or options.ray is not None, "--gpus-per-run applies to Ray tasks: add --ray"),
     ]  # fmt: skip
     for passed, message in checks:
         if not passed:

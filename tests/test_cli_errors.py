@@ -135,6 +135,7 @@ CASES = {
     "zero threads": (["--threads", "0"], None, "--threads must be at least 1, got 0"),
     "negative GPUs per run": (["--gpus-per-run", "-0.5"], None, "--gpus-per-run must be 0 or more"),
     "workers and ray": (["--workers", "2", "--ray"], None, "give one"),
+    "GPUs per run without Ray": (["--gpus-per-run", "0.25"], None, "--gpus-per-run applies to Ray tasks: add --ray"),
     "unreachable Ray address": (["--ray", "127.0.0.1:9"], None, "cannot reach a Ray head there"),
     "malformed Ray address": (["--ray", "nowhere"], None, "expected HOST:PORT"),
     "unknown precision": (["--precision", "float8"], None, "invalid choice: 'float8'"),
