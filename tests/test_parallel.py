@@ -51,6 +51,10 @@ def test_two_workers_give_the_numbers_of_a_serial_run(serial, tmp_path):
     assert read_summary(tmp_path) == read_summary(serial)
     config = json.loads((tmp_path / RUN_NAME / "config.json").read_text())
     assert config["hardware"]["intra_op_threads"] == 1
+    # Measured inside each run, not copied from the flag: a worker that ignored --threads
+    # would record TensorFlow's default (one thread per core) here.
+    for history in [*read_histories(tmp_path).values(), *read_histories(serial).values()]:
+        assert history["intra_op_threads"] == 1
     # One line per finished epoch per run, prefixed with the run, then the run's outcome.
     assert "[relu seed 0] epoch 2/2: " in result.stdout and "[elu seed 0] epoch 1/2: " in result.stdout
     assert "relu, seed 0 — finished, test accuracy" in result.stdout
