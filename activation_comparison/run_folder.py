@@ -26,6 +26,7 @@ FINAL_STATUSES = ("finished", "diverged")
 class RunPaths:
     history_json: Path
     history_csv: Path
+    predictions_csv: Path
     checkpoint: Path
     lock: Path
 
@@ -35,6 +36,7 @@ class RunPaths:
         return cls(
             history_json=run_dir / "histories" / f"{stem}.json",
             history_csv=run_dir / "histories" / f"{stem}.csv",
+            predictions_csv=run_dir / "histories" / f"{stem}_predictions.csv",
             checkpoint=run_dir / "checkpoints" / f"{stem}.npz",
             lock=run_dir / "checkpoints" / f"{stem}.lock",
         )
@@ -162,17 +164,61 @@ def history_columns(config: ExperimentConfig, rows: list[dict]) -> list[str]:
     return columns + extra
 
 
+PREDICTION_COLUMNS = ("image", "label", "predicted", "p_true")
+
+
 def write_history(paths: RunPaths, config: ExperimentConfig, record: dict) -> None:
+    """The history as CSV and JSON; a finished run's per-image test predictions go to their
+    own CSV beside them (10,000 rows would bury the JSON)."""
+    record = dict(record)
+    predictions = record.pop("test_predictions", None)
+    if predictions is not None:
+        rows = [
+            {"image": image, "label": label, "predicted": predicted, "p_true": f"{p_true:.9g}"}
+            for image, (label, predicted, p_true) in enumerate(
+                zip(predictions["label"], predictions["predicted"], predictions["p_true"])
+            )
+        ]
+        storage.write_csv(paths.predictions_csv, rows, list(PREDICTION_COLUMNS))
+    elif record.get("status") in FINAL_STATUSES:
+        paths.predictions_csv.unlink(missing_ok=True)  # A retrained run that diverged.
     rows = record["epochs"]
     storage.write_csv(paths.history_csv, rows, history_columns(config, rows))
     storage.write_json(paths.history_json, record)
 
 
+def read_predictions(path: Path) -> dict | None:
+    """A run's per-image test predictions as arrays (label, predicted, p_true), or None
+    for runs trained before they were saved."""
+    if not path.exists():
+        return None
+    try:
+        table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        if table.shape[1] != len(PREDICTION_COLUMNS):
+            raise ValueError(f"{table.shape[1]} columns")
+    except ValueError:
+        raise UsageError(
+            f"{path} is damaged (not the {len(PREDICTION_COLUMNS)}-column predictions table); "
+            "move it away or delete it, and retrain that run with --force"
+        ) from None
+    return {
+        "label": table[:, 1].astype(np.int64),
+        "predicted": table[:, 2].astype(np.int64),
+        "p_true": table[:, 3],
+    }
+
+
 def read_histories(run_dir: Path) -> list[dict]:
-    """Every run in the folder that has ended, from this process or any other."""
+    """Every run in the folder that has ended, from this process or any other, with its
+    test predictions where they were saved."""
     histories = []
     for path in sorted((run_dir / "histories").glob("*.json")):
         history = read_json_or_refuse(path)
         if history and history.get("status") in FINAL_STATUSES:
+            if history["status"] == "finished":
+                stem = path.name.removesuffix(".json")
+                predictions = read_predictions(path.with_name(f"{stem}_predictions.csv"))
+                if predictions is not None:
+                    history["test_predictions"] = predictions
             histories.append(history)
     return histories

@@ -14,7 +14,7 @@ import numpy as np
 from keras import layers
 
 import activations
-from activation_comparison import checkpoints, diagnostics, hardware, losses, storage
+from activation_comparison import checkpoints, diagnostics, hardware, input_pipeline, losses, storage
 from activation_comparison.config import ExperimentConfig
 from activation_comparison.data import IMAGE_SHAPE, NUM_CLASSES, Split
 
@@ -79,18 +79,6 @@ def make_deterministic() -> None:
         torch.use_deterministic_algorithms(True)
 
 
-class EpochProgress(keras.callbacks.ProgbarLogger):
-    """Keras' progress bar, numbered against the whole run although each fit() call
-    trains one epoch."""
-
-    def __init__(self, total_epochs: int):
-        super().__init__()
-        self.total_epochs = total_epochs
-
-    def set_params(self, params):
-        super().set_params({**params, "epochs": self.total_epochs})
-
-
 class EpochLine(keras.callbacks.Callback):
     """One line per finished epoch, prefixed with its run, for runs that share a terminal."""
 
@@ -142,6 +130,94 @@ def restore(checkpoint: Path, model):
         return None
 
 
+class EpochRecorder(keras.callbacks.Callback):
+    """Turns each finished epoch into a history row, inside the run's one `fit()` call.
+
+    At the end of an epoch it records the scores and the time of each part of the epoch
+    (training steps, validation, diagnostics, saving), stops training when the run
+    diverges, keeps the weights of the lowest validation loss, and saves the checkpoint
+    and the partial record for every epoch but the last. `seconds` is the epoch's whole
+    wall time, from the end of the one before (or from the start of `fit()`), so that a
+    wait in none of the parts still shows as a gap between the two.
+    """
+
+    def __init__(self, config, record, state, best_weights, probe, checkpoint, save_progress):
+        super().__init__()
+        self.config = config
+        self.record = record
+        self.state = state
+        self.best_weights = best_weights
+        self.probe = probe
+        self.checkpoint = checkpoint
+        self.save_progress = save_progress
+        self.marks: dict[str, float] = {}
+
+    def start_clock(self) -> None:
+        """Call just before `fit()`: the first epoch's wall time counts from here."""
+        self.marks = {"previous_end": time.perf_counter()}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.marks["epoch_begin"] = time.perf_counter()
+
+    def on_test_begin(self, logs=None):
+        self.marks["validation_begin"] = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self.marks["validation_end"] = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        epoch += 1  # Keras counts from 0, the histories from 1 (0 is before training).
+        marks = self.marks
+        row = {"epoch": epoch, **{name: storage.finite_or_none(value) for name, value in (logs or {}).items()}}
+        row["train_seconds"] = seconds_between(marks, "epoch_begin", "validation_begin")
+        row["validation_seconds"] = seconds_between(marks, "validation_begin", "validation_end")
+        rows = self.state["rows"]
+        if row.get("loss") is None or row.get("val_loss") is None:
+            self.model.stop_training = True
+            self.record.update(status="diverged", diverged_epoch=epoch)
+        else:
+            if self.probe is not None:
+                row |= measure_diagnostics(self.model, self.config, self.probe)
+            if self.state["best_val_loss"] is None or row["val_loss"] < self.state["best_val_loss"]:
+                self.state.update(best_epoch=epoch, best_val_loss=row["val_loss"])
+                self.best_weights = [np.asarray(w) for w in self.model.get_weights()]
+            self.record["best_epoch"] = self.state["best_epoch"]
+        rows.append(row)
+        saving_started = time.perf_counter()
+        # The checkpoint's copy of this row, which a resumed run keeps, cannot hold the
+        # time of its own saving: it gets the epoch's time up to the saving, and the
+        # uninterrupted run's row is completed below.
+        row["checkpoint_seconds"] = 0.0
+        row["seconds"] = round(saving_started - marks["previous_end"], 3)
+        if self.record["status"] == "running" and epoch < self.config.epochs:
+            checkpoints.save_checkpoint(self.checkpoint, self.model, self.best_weights, self.state)
+            self.save_progress(self.record)
+        end = time.perf_counter()
+        row["checkpoint_seconds"] = round(end - saving_started, 3)
+        row["seconds"] = round(end - marks["previous_end"], 3)
+        marks["previous_end"] = end
+
+
+def seconds_between(marks: dict, start: str, end: str) -> float | None:
+    if start not in marks or end not in marks:
+        return None
+    return round(marks[end] - marks[start], 3)
+
+
+def test_predictions(model, split: Split) -> dict:
+    """Per test image: its label, the predicted class, and the probability of the label."""
+    probabilities = np.asarray(
+        model.predict(input_pipeline.evaluation_batches(split.x_test, split.y_test, EVALUATION_BATCH_SIZE), verbose=0),
+        dtype=np.float64,
+    )
+    labels = np.argmax(split.y_test, axis=1)
+    return {
+        "label": labels.tolist(),
+        "predicted": np.argmax(probabilities, axis=1).tolist(),
+        "p_true": probabilities[np.arange(len(labels)), labels].tolist(),
+    }
+
+
 def train_run(
     config: ExperimentConfig,
     spec: activations.ActivationSpec,
@@ -157,9 +233,9 @@ def train_run(
     Each epoch sees the training images in an order drawn from (seed, epoch) alone, and
     the checkpoint holds every variable that changes during training, so a resumed run
     computes exactly what an uninterrupted one would. `save_progress(record)` is called
-    after every epoch but the last, with the checkpoint already saved.
+    after every epoch but the last, with the checkpoint already saved. A finished run's
+    record carries its per-image test predictions (`test_predictions`).
     """
-    x_train, y_train = split.x_train, split.y_train
     keras.backend.clear_session()
     keras.mixed_precision.set_global_policy(config.precision)
     keras.utils.set_random_seed(seed)
@@ -173,7 +249,6 @@ def train_run(
         best_weights, state = None, {"rows": [], "best_epoch": None, "best_val_loss": None}
         if probe is not None:
             state["rows"].append({"epoch": 0, **measure_diagnostics(model, config, probe)})
-    rows = state["rows"]
     record = {
         "activation": spec.name,
         "seed": seed,
@@ -183,49 +258,39 @@ def train_run(
         "test_loss": None,
         "test_accuracy": None,
         "intra_op_threads": hardware.intra_op_threads(),
-        "epochs": rows,
+        "epochs": state["rows"],
     }
-    start_epoch = max((row["epoch"] for row in rows), default=0) + 1
+    start_epoch = max((row["epoch"] for row in state["rows"]), default=0) + 1
     if restored is not None:
         print(f"resuming after epoch {start_epoch - 1} from {checkpoint}", flush=True)
-    for epoch in range(start_epoch, config.epochs + 1):
-        order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
-        started = time.perf_counter()
-        history = model.fit(
-            x_train[order],
-            y_train[order],
-            batch_size=config.batch_size,
-            epochs=epoch,
-            initial_epoch=epoch - 1,
+    recorder = EpochRecorder(config, record, state, best_weights, probe, checkpoint, save_progress)
+    if start_epoch <= config.epochs:
+        recorder.start_clock()
+        # One fit() for the whole run: one input pipeline, built once (input_pipeline.py).
+        model.fit(
+            input_pipeline.training_batches(
+                split.x_train, split.y_train, seed, range(start_epoch, config.epochs + 1), config.batch_size
+            ),
+            epochs=config.epochs,
+            initial_epoch=start_epoch - 1,
+            steps_per_epoch=input_pipeline.batches_per_epoch(len(split.x_train), config.batch_size),
             shuffle=False,
-            validation_data=(split.x_val, split.y_val),
-            validation_batch_size=EVALUATION_BATCH_SIZE,
-            callbacks=[keras.callbacks.TerminateOnNaN(), EpochProgress(config.epochs), *callbacks],
+            validation_data=input_pipeline.evaluation_batches(split.x_val, split.y_val, EVALUATION_BATCH_SIZE),
+            callbacks=[keras.callbacks.TerminateOnNaN(), recorder, *callbacks],
             verbose=verbose,
         )
-        row = {"epoch": epoch, **{k: storage.finite_or_none(v[-1]) for k, v in history.history.items()}}
-        row["seconds"] = round(time.perf_counter() - started, 3)
-        if row.get("loss") is None or row.get("val_loss") is None:
-            rows.append(row)
-            record.update(status="diverged", diverged_epoch=epoch)
-            break
-        if probe is not None:
-            row |= measure_diagnostics(model, config, probe)
-        rows.append(row)
-        if state["best_val_loss"] is None or row["val_loss"] < state["best_val_loss"]:
-            state.update(best_epoch=epoch, best_val_loss=row["val_loss"])
-            best_weights = [np.asarray(w) for w in model.get_weights()]
-        record["best_epoch"] = state["best_epoch"]
-        if epoch < config.epochs:
-            checkpoints.save_checkpoint(checkpoint, model, best_weights, state)
-            save_progress(record)
 
     if record["status"] == "running":
         record["status"] = "finished"
         # The test set is scored once, with the weights of the best validation-loss epoch.
-        model.set_weights(best_weights)
+        model.set_weights(recorder.best_weights)
+        started = time.perf_counter()
         scores = model.evaluate(
-            split.x_test, split.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0, return_dict=True
+            input_pipeline.evaluation_batches(split.x_test, split.y_test, EVALUATION_BATCH_SIZE),
+            verbose=0,
+            return_dict=True,
         )
         record |= {f"test_{name}": storage.finite_or_none(value) for name, value in scores.items()}
+        record["test_predictions"] = test_predictions(model, split)
+        record["test_seconds"] = round(time.perf_counter() - started, 3)
     return record

@@ -75,6 +75,33 @@ def test_summary_reports_each_activations_test_accuracy(comparison):
     assert "![val_accuracy.png](val_accuracy.png)" in summary and "--seeds 5" in summary
 
 
+def test_each_epoch_records_the_time_of_its_parts_and_its_wall_time_covers_them(comparison):
+    history = read_json(comparison / "histories" / "gelu_seed0.json")
+    (trained,) = [row for row in history["epochs"] if row["epoch"] == 1]
+    parts = ("train_seconds", "validation_seconds", "diagnostics_seconds", "checkpoint_seconds")
+    assert all(trained[part] >= 0 for part in parts)
+    assert trained["train_seconds"] > 0 and trained["validation_seconds"] > 0
+    # The parts are measured inside the epoch's wall time, each rounded to a millisecond.
+    assert trained["seconds"] >= sum(trained[part] for part in parts) - 0.004
+    assert trained["seconds"] < 2 * sum(trained[part] for part in parts)
+    assert history["test_seconds"] > 0
+
+
+def test_every_finished_run_saves_per_image_predictions_that_reproduce_its_accuracy(comparison, mnist_arrays):
+    for activation in SIX:
+        history = read_json(comparison / "histories" / f"{activation}_seed0.json")
+        assert "test_predictions" not in history  # They have their own file.
+        with open(comparison / "histories" / f"{activation}_seed0_predictions.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert [int(row["image"]) for row in rows] == list(range(len(mnist_arrays["y_test"])))
+        assert [int(row["label"]) for row in rows] == mnist_arrays["y_test"].tolist()
+        correct = [row["predicted"] == row["label"] for row in rows]
+        assert sum(correct) / len(rows) == pytest.approx(history["test_accuracy"], abs=1e-7)
+        assert all(0 <= float(row["p_true"]) <= 1 for row in rows)
+        # The probability of the true class is the largest where the prediction is right.
+        assert min(float(row["p_true"]) for row, right in zip(rows, correct) if right) >= 0.1
+
+
 def test_config_records_settings_command_data_and_versions(comparison, mnist_path):
     config = read_json(comparison / "config.json")
     assert config["config"]["clip_value"] == 0.5 and config["config"]["train_limit"] == 1500
