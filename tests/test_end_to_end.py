@@ -72,7 +72,7 @@ def test_summary_reports_each_activations_test_accuracy(comparison):
         assert float(rows[activation]["test_accuracy_mean"]) == pytest.approx(history["test_accuracy"])
         assert rows[activation]["test_accuracy_std"] == ""  # One seed: no spread to report.
     summary = (comparison / "summary.md").read_text()
-    assert "![val_accuracy.png](val_accuracy.png)" in summary and "--seeds 5" in summary
+    assert "![val_accuracy.png](val_accuracy.png)" in summary and "Fix the number of seeds before running" in summary
 
 
 def test_config_records_settings_command_data_and_versions(comparison, mnist_path):
