@@ -6,10 +6,10 @@ spread: a test set has far fewer than 10^12 images, so this removes only binary 
 (0.99 - 0.98 != 0.98 - 0.97), which would otherwise turn equal differences into a tiny
 spread.
 
-The best set is Hsu's multiple comparisons with the best (MCB), in its Bonferroni form:
-for activations i and j with paired differences d_ij over the n seeds both have,
+The best set is Hsu's multiple comparisons with the best (MCB), in a Bonferroni form: for
+activations i and j with paired differences d_ij over the n seeds both have,
 
-    c_ij = t.ppf(1 - alpha / (K - 1), n - 1)
+    c_ij = t.ppf(1 - level, n - 1),   level = alpha / (K (K - 1))
     U_i  = max(0, min over j != i of (mean d_ij + c_ij se_ij))
     L_i  = min(0, min over j != i of (mean d_ij - c_ij se_ij))
 
@@ -18,14 +18,22 @@ and the best set is every i that no other activation is shown to beat, {i : min_
 with probability at least 1 - alpha (Hsu, "Multiple Comparisons", 1996, ch. 4). A tie at
 exactly 0 keeps i in the set: only a bound strictly below 0 shows it is worse.
 
+Why alpha / (K (K - 1)) and not Hsu's alpha / (K - 1): Hsu's level keeps *the* best in the
+set with probability 1 - alpha, but when all K activations are equal every one of them is a
+best, and one is left out whenever any of the K (K - 1) / 2 pairs looks different, which
+happens far more often (simulated: 12% at K = 6 and 18% at K = 10 with 5 seeds; 10% even at
+K = 2, the old verdict's very problem). The summary promises that equal activations are all
+kept with probability 0.95, so each ordered comparison gets alpha / (K (K - 1)): Bonferroni
+over every pair, two-sided. The truly best is then kept with probability at least
+1 - alpha / K. `benchmarks/verdict_calibration.py` shows both.
 Zero spread. When a pair's paired differences are all equal, the t statistic divides by 0;
 that is not certainty. Such a pair is judged by the exact sign-flip (randomisation) test
 instead, which with n seeds cannot give a one-sided p below 2^-n (two-sided 2^(1-n): 0.0625
-at 5 seeds). Inverting it at the one-sided level alpha / (K - 1): every location other than
+at 5 seeds). Inverting it at the one-sided level of the best set: every location other than
 the constant difference is rejected exactly when 2^-n <= that level, so the pair's bounds
 collapse to the constant difference; otherwise nothing is rejected and the bounds are
-uninformative (-inf, +inf). At K = 6 and alpha = 0.05 the level is 0.01, so a zero-spread
-pair needs 7 seeds to say anything.
+uninformative (-inf, +inf). At K = 6 and alpha = 0.05 the level is 0.05 / 30 = 0.0017, so
+a zero-spread pair needs 10 seeds to say anything.
 
 A pair with fewer than `MIN_SEEDS` shared seeds also has uninformative bounds.
 """
@@ -151,8 +159,9 @@ def pair_statistics(accuracies) -> dict[str, np.ndarray]:
 
 
 def comparison_level(ranked: int, alpha: float = ALPHA) -> float:
-    """The one-sided level of each comparison in the best set: alpha / (K - 1)."""
-    return alpha / max(ranked - 1, 1)
+    """The one-sided level of each comparison in the best set: alpha / (K (K - 1)), so that
+    equal activations are all kept with probability at least 1 - alpha (module docstring)."""
+    return alpha / max(ranked * (ranked - 1), 1)
 
 
 def pair_bounds(mean, se, df, seeds, constant, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -200,17 +209,18 @@ def best_set(lower, upper) -> dict[str, np.ndarray]:
     }
 
 
-def best_set_of(accuracies, alpha: float = ALPHA, se=None, df=None) -> dict[str, np.ndarray]:
+def best_set_of(accuracies, alpha: float = ALPHA, se=None, df=None, level: float | None = None) -> dict[str, np.ndarray]:
     """The whole MCB from (..., K, S) accuracies (NaN where a seed is missing).
 
     With `se` and `df` (arrays (..., K, K)) the pair bounds use those, e.g. the
     image-inclusive standard errors and Satterthwaite degrees of freedom; otherwise the
-    seeds' own spread with n - 1 degrees of freedom. Returns `best_set`'s arrays plus the
-    pair statistics (`pairs`) and the per-comparison `level`.
+    seeds' own spread with n - 1 degrees of freedom. `level` overrides the per-comparison
+    level (the calibration uses it to show Hsu's alpha / (K - 1)). Returns `best_set`'s
+    arrays plus the pair statistics (`pairs`) and the per-comparison `level`.
     """
     pairs = pair_statistics(accuracies)
     count = pairs["mean"].shape[-1]
-    level = comparison_level(count, alpha)
+    level = comparison_level(count, alpha) if level is None else level
     lower, upper = pair_bounds(
         pairs["mean"],
         pairs["se"] if se is None else se,

@@ -98,7 +98,7 @@ class Comparison:
     estimand: str  # NEW_IMAGES or THIS_TEST_SET
     margin: float
     alpha: float
-    level: float  # one-sided level of each comparison, alpha / (K - 1)
+    level: float  # one-sided level of each comparison, alpha / (K (K - 1))
     classes: int
     test_images: int | None
     mcnemar: bool = False  # one seed per activation, compared image by image

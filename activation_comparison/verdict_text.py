@@ -232,17 +232,18 @@ def best_set_sentence(comparison: verdict.Comparison) -> str:
     """How the best set is found and what its interval and the margin mean."""
     ranked = len(comparison.ranked)
     return (
-        f"The best set is Hsu's multiple comparisons with the best: each activation is compared one-sided "
-        f"with every other at level α/(K − 1) = {comparison.alpha:g}/{max(ranked - 1, 1)} = "
-        f"{comparison.level:.3g} (K = {ranked} ranked activations, paired by seed, a diverged run at "
-        "chance), and it stays in the set unless another is shown better. [L, U] bounds its distance "
-        "to the best of the others, for all activations at once with 95% confidence; an activation "
-        f"is within the margin ({margin_text(comparison.margin)}) when L > −{margin_text(comparison.margin)}, "
-        "whether it is in the set or not. Not being separated is not being equal: only the margin "
-        "column says an activation is close to the best. Where a pair's seed-by-seed differences "
-        "are all equal, the exact sign-flip test replaces the t bound (a standard error of 0 is "
-        f"no proof); it needs 2^−n ≤ {comparison.level:.3g}, so {sign_flip_seeds(comparison.level)} "
-        "seeds, before such a pair can say anything."
+        "The best set is Hsu's multiple comparisons with the best, in a Bonferroni form: each "
+        f"activation is compared one-sided with every other at level α/(K(K − 1)) = "
+        f"{comparison.alpha:g}/{max(ranked * (ranked - 1), 1)} = {comparison.level:.3g} (K = {ranked} "
+        "ranked activations, paired by seed, a diverged run at chance), and it stays in the set "
+        "unless another is shown better; so when all are equal, all stay with probability 95%. "
+        "[L, U] bounds its distance to the best of the others, for all activations at once with "
+        f"95% confidence; an activation is within the margin ({margin_text(comparison.margin)}) when "
+        f"L > −{margin_text(comparison.margin)}, whether it is in the set or not. Not being separated "
+        "is not being equal: only the margin column says an activation is close to the best. "
+        "Where a pair's seed-by-seed differences are all equal, the exact sign-flip test replaces "
+        f"the t bound (a standard error of 0 is no proof); it needs 2^−n ≤ {comparison.level:.3g}, "
+        f"so {sign_flip_seeds(comparison.level)} seeds, before such a pair can say anything."
     )
 
 
@@ -255,11 +256,14 @@ def families_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str
     pairs = comparison.pairs
     sentence = (
         f"pairwise.png answers another question, \"which pairs differ?\": two-sided tests of all "
-        f"{len([p for p in pairs if p['p_value'] is not None])} pairs, Holm-adjusted over all of "
-        "them, while the best set asks \"which can be the best?\" with one-sided comparisons at "
-        "α/(K − 1). So two activations can differ there and both stay in the best set (neither is "
-        "shown below the best of the rest), and an activation can leave the set although none of "
-        "its pairs is starred."
+        f"{len([p for p in pairs if p['p_value'] is not None])} pairs on the seeds alone, with "
+        "Holm's step-down adjustment, which tests each pair after the first at a less strict level. "
+        "The best set asks \"which can be the best?\" and holds every comparison to the strictest "
+        "level, so that its bounds hold for all activations at once"
+        + (" and count the test images' noise" if comparison.estimand == verdict.NEW_IMAGES else "")
+        + ". So two activations can differ there and both stay in the best set. The reverse, an "
+        "activation outside the set with no starred pair, is rare: it takes the test images' "
+        "degrees of freedom or an activation that pairs on other seeds."
     )
     members = set(comparison.best_set)
     both_in = [

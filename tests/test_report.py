@@ -38,8 +38,8 @@ def test_summary_means_and_sample_std_match_numpy_over_the_seeds():
 def test_summary_compares_with_the_best_paired_by_seed():
     rows = {row["activation"]: row for row in report.summarize(HISTORIES)}
     differences = np.array(SIGMOID) - np.array(RELU)
-    # K = 2: the best set compares one-sided at 0.05, so L = mean - t.ppf(0.95, 3) se.
-    c = stats.t.ppf(0.95, 3)
+    # K = 2: the best set compares one-sided at 0.05 / 2, so L = mean - t.ppf(0.975, 3) se.
+    c = stats.t.ppf(0.975, 3)
     assert rows["relu"]["verdict"] == "best"
     assert rows["sigmoid"]["diff_vs_top"] == pytest.approx(differences.mean())
     assert rows["sigmoid"]["best_set_low"] == pytest.approx(differences.mean() - c * stats.sem(differences))
@@ -59,7 +59,7 @@ def test_summary_columns_name_the_best_set_margin_counts_and_power():
 
 def test_the_margin_decides_within_margin():
     differences = np.array(SIGMOID) - np.array(RELU)
-    low = differences.mean() - stats.t.ppf(0.95, 3) * stats.sem(differences)  # About -0.88 pp.
+    low = differences.mean() - stats.t.ppf(0.975, 3) * stats.sem(differences)  # About -0.84 pp.
     wide = {row["activation"]: row for row in report.summarize(HISTORIES, margin=0.01)}
     narrow = {row["activation"]: row for row in report.summarize(HISTORIES, margin=0.002)}
     assert -0.01 < low < -0.002
@@ -78,7 +78,7 @@ def test_summary_markdown_opens_with_the_verdict_sentence_and_lists_figures_with
     rows = report.summarize(HISTORIES)
     text = report.summary_markdown(ExperimentConfig(), rows, ["pairwise.png"], HISTORIES)
     differences = np.array(SIGMOID) - np.array(RELU)
-    least = -(differences.mean() + stats.t.ppf(0.95, 3) * stats.sem(differences))
+    least = -(differences.mean() + stats.t.ppf(0.975, 3) * stats.sem(differences))
     first_paragraph = text.split("\n\n")[1]
     assert first_paragraph == (
         f"ReLU is best (0.9909, 4 seeds; conditional on this test set); Sigmoid is worse "

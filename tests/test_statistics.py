@@ -98,29 +98,36 @@ def test_mcnemar_is_scipys_binomial_test_on_the_discordant_images():
 
 # The best set (Hsu's MCB).
 
-# Three activations, four seeds. Differences A - B: 1, 2, 3, 2 (x 1e-3): mean 2e-3,
-# sd = sqrt(2/3) e-3, se = sd / 2 = 0.408248e-3. A - C: 10, 12, 11, 13: mean 11.5e-3,
-# sd = sqrt(5/3) e-3, se = 0.645497e-3. B - C = 9, 10, 8, 11: mean 9.5e-3, the same se.
-# K = 3, so each comparison is one-sided at 0.05 / 2 = 0.025: c = t.ppf(0.975, 3) = 3.182446.
-# U_A = min(2 + 1.299228, 11.5 + 2.054260) e-3 = 3.299228e-3 > 0: in the set.
-# U_B = min(-2 + 1.299228, 9.5 + 2.054260) e-3 < 0: out. U_C = min(-11.5 + ..., -9.5 + 2.054) < 0.
-# L_A = min(0, 2 - 1.299228, 11.5 - 2.054260) = 0; L_B = min(0, -2 - 1.299228, ...) = -3.299228e-3;
-# L_C = min(0, -11.5 - 2.054260, -9.5 - 2.054260) e-3 = -13.554260e-3.
+# Three activations, four seeds. Differences A - B: 2, 2, 3, 3 (x 1e-3): mean 2.5e-3,
+# sd = sqrt(4 x 0.25 / 3) e-3, se = sd / 2 = 0.288675e-3. A - C: 10, 12, 11, 13: mean 11.5e-3,
+# sd = sqrt(5/3) e-3, se = 0.645497e-3. B - C = 8, 10, 8, 10: mean 9e-3, se = 0.577350e-3.
+# K = 3, so each comparison is one-sided at 0.05 / (3 x 2) = 0.008333:
+# c = t.ppf(1 - 0.05/6, 3) = 4.856657; c se = 1.401999, 3.134956, 2.803993 (e-3).
+# U_A = min(2.5 + 1.401999, 11.5 + 3.134956) e-3 = 3.901999e-3 > 0: in the set.
+# U_B = min(-2.5 + 1.401999, 9 + 2.803993) e-3 = -1.098001e-3 < 0: out, by at least that much.
+# U_C = min(-11.5 + 3.134956, -9 + 2.803993) < 0: out.
+# L_A = min(0, 2.5 - 1.401999, 11.5 - 3.134956) = 0; L_B = min(0, -2.5 - 1.401999, 9 - 2.803993)
+# = -3.901999e-3; L_C = min(0, -11.5 - 3.134956, -9 - 2.803993) e-3 = -14.634956e-3.
 HAND_A = [0.990, 0.992, 0.991, 0.993]
-HAND_B = [a - d for a, d in zip(HAND_A, [0.001, 0.002, 0.003, 0.002])]
+HAND_B = [a - d for a, d in zip(HAND_A, [0.002, 0.002, 0.003, 0.003])]
 HAND_C = [a - d for a, d in zip(HAND_A, [0.010, 0.012, 0.011, 0.013])]
 
 
 def test_best_set_on_a_hand_worked_three_activation_example():
     result = statistics.best_set_of(np.array([HAND_A, HAND_B, HAND_C]))
-    c = 3.182446
-    assert stats.t.ppf(0.975, 3) == pytest.approx(c, abs=1e-6)
-    assert result["level"] == pytest.approx(0.025)
+    assert stats.t.ppf(1 - 0.05 / 6, 3) == pytest.approx(4.856657, abs=1e-6)
+    assert result["level"] == pytest.approx(0.05 / 6)
     assert list(result["member"]) == [True, False, False]
-    assert result["high"] == pytest.approx([(2 + c * 0.408248) * 1e-3, 0.0, 0.0], abs=1e-8)
-    assert result["low"] == pytest.approx([0.0, -(2 + c * 0.408248) * 1e-3, -(11.5 + c * 0.645497) * 1e-3], abs=1e-8)
-    # B is at least 2 - 1.299 = 0.70e-3 below A.
-    assert -result["gap_high"][1] == pytest.approx((2 - c * 0.408248) * 1e-3, abs=1e-8)
+    assert result["high"] == pytest.approx([3.901999e-3, 0.0, 0.0], abs=1e-8)
+    assert result["low"] == pytest.approx([0.0, -3.901999e-3, -14.634956e-3], abs=1e-8)
+    assert -result["gap_high"][1] == pytest.approx(1.098001e-3, abs=1e-8)
+
+
+def test_equal_activations_are_all_kept_at_level_alpha_over_k_times_k_minus_1():
+    # Each ordered comparison at alpha / (K (K - 1)): Bonferroni over the K (K - 1) / 2
+    # pairs, two-sided, so all-equal activations lose one with probability at most alpha.
+    assert statistics.comparison_level(6) == pytest.approx(0.05 / 30)
+    assert statistics.comparison_level(2) == pytest.approx(0.025)
 
 
 def test_best_set_keeps_every_activation_that_no_other_is_shown_to_beat():
@@ -132,22 +139,22 @@ def test_best_set_keeps_every_activation_that_no_other_is_shown_to_beat():
 
 def test_zero_spread_pair_bounds_follow_the_exact_sign_flip_test():
     # B is exactly 0.13 pp below A on every seed.
-    a = np.array([0.990, 0.992, 0.991, 0.993, 0.989])
+    a = np.array([0.990, 0.992, 0.991, 0.993, 0.989, 0.990])
     b = a - 0.0013
-    pairs = statistics.pair_statistics(np.array([a, b]))
+    pairs = statistics.pair_statistics(np.array([a[:5], b[:5]]))
     assert pairs["constant"][0, 1] and pairs["se"][0, 1] == 0
-    # K = 6: level 0.01 < 2^-5 = 0.03125, nothing can be rejected: uninformative.
-    lower, upper = statistics.pair_bounds(pairs["mean"], pairs["se"], pairs["seeds"] - 1, pairs["seeds"],
-                                          pairs["constant"], statistics.comparison_level(6))  # fmt: skip
-    assert lower[0, 1] == -np.inf and upper[0, 1] == np.inf
-    # K = 2: level 0.05 >= 2^-5, so the bound collapses to the constant difference.
-    result = statistics.best_set_of(np.array([a, b]))
-    assert result["lower"][0, 1] == pytest.approx(0.0013) and result["upper"][1, 0] == pytest.approx(-0.0013)
-    assert list(result["member"]) == [True, False]
-    # With six activations the same two seeds' data leave B in the best set.
-    others = [a - 0.05 - 0.001 * k + np.array([0.0, 0.002, -0.001, 0.001, 0.0]) for k in range(4)]
-    six = statistics.best_set_of(np.array([a, b, *others]))
-    assert six["member"][1] and not any(six["member"][2:])
+    # K = 2, 5 seeds: level 0.025 < 2^-5 = 0.03125, nothing can be rejected: uninformative.
+    five = statistics.best_set_of(np.array([a[:5], b[:5]]))
+    assert five["lower"][0, 1] == -np.inf and five["upper"][0, 1] == np.inf
+    assert list(five["member"]) == [True, True]
+    # K = 2, 6 seeds: 2^-6 = 0.0156 <= 0.025, so the bound collapses to the constant difference.
+    six = statistics.best_set_of(np.array([a, b]))
+    assert six["lower"][0, 1] == pytest.approx(0.0013) and six["upper"][1, 0] == pytest.approx(-0.0013)
+    assert list(six["member"]) == [True, False]
+    # With six activations (level 0.05 / 30) six seeds are not enough again.
+    others = [a - 0.05 - 0.001 * k + np.array([0.0, 0.002, -0.001, 0.001, 0.0, 0.001]) for k in range(4)]
+    many = statistics.best_set_of(np.array([a, b, *others]))
+    assert many["member"][1] and not any(many["member"][2:])
 
 
 def test_identical_activations_both_stay_in_the_best_set():

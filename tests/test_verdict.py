@@ -82,7 +82,8 @@ def holm_reference(p_values):
 def mcb_reference(accuracies: dict[str, list[float]], alpha=0.05):
     """Hsu's bounds written out pair by pair with scipy's t quantile (all seeds shared)."""
     names = list(accuracies)
-    c = stats.t.ppf(1 - alpha / (len(names) - 1), len(next(iter(accuracies.values()))) - 1)
+    level = alpha / (len(names) * (len(names) - 1))
+    c = stats.t.ppf(1 - level, len(next(iter(accuracies.values()))) - 1)
     upper, lower = {}, {}
     for i in names:
         ups, lows = [], []
@@ -98,11 +99,11 @@ def mcb_reference(accuracies: dict[str, list[float]], alpha=0.05):
 
 
 # Three activations, four seeds: the hand-worked example of test_statistics.py. A - B is
-# 1, 2, 3, 2 (e-3) and A - C 10, 12, 11, 13 (e-3): U_A = 3.299228e-3, L_B = -3.299228e-3,
-# L_C = -13.554260e-3; B is at least (2 - 1.299228) e-3 below A.
+# 2, 2, 3, 3 (e-3) and A - C 10, 12, 11, 13 (e-3): U_A = 3.901999e-3, L_B = -3.901999e-3,
+# L_C = -14.634956e-3; B is at least 1.098001e-3 below A.
 HAND = {
     "relu": [0.990, 0.992, 0.991, 0.993],
-    "elu": [0.989, 0.990, 0.988, 0.991],
+    "elu": [0.988, 0.990, 0.988, 0.990],
     "sigmoid": [0.980, 0.980, 0.980, 0.980],
 }
 
@@ -125,16 +126,16 @@ def test_best_set_rows_match_a_hand_worked_three_activation_example():
     records = [record(name, seed, value) for name, values in HAND.items() for seed, value in enumerate(values)]
     result = compare(records)
     rows = result.rows
-    c = 3.182446  # t.ppf(0.975, 3): K = 3, one-sided at 0.05 / 2.
     assert [rows[name]["verdict"] for name in HAND] == ["best", "worse", "worse"]
     assert result.best_set == ["relu"] and result.top == "relu"
-    assert rows["relu"]["best_set_high"] == pytest.approx((2 + c * 0.408248) * 1e-3, abs=1e-8)
+    assert result.level == pytest.approx(0.05 / 6)
+    assert rows["relu"]["best_set_high"] == pytest.approx(3.901999e-3, abs=1e-8)
     assert rows["relu"]["best_set_low"] == 0.0
-    assert rows["elu"]["best_set_low"] == pytest.approx(-(2 + c * 0.408248) * 1e-3, abs=1e-8)
-    assert rows["elu"]["below_best_by_at_least"] == pytest.approx((2 - c * 0.408248) * 1e-3, abs=1e-8)
-    assert rows["sigmoid"]["best_set_low"] == pytest.approx(-(11.5 + c * 0.645497) * 1e-3, abs=1e-8)
+    assert rows["elu"]["best_set_low"] == pytest.approx(-3.901999e-3, abs=1e-8)
+    assert rows["elu"]["below_best_by_at_least"] == pytest.approx(1.098001e-3, abs=1e-8)
+    assert rows["sigmoid"]["best_set_low"] == pytest.approx(-14.634956e-3, abs=1e-8)
     assert rows["elu"]["seeds_lost_vs_top"] == 4 and rows["elu"]["paired_seeds_vs_top"] == 4
-    assert rows["elu"]["diff_vs_top"] == pytest.approx(-0.002)
+    assert rows["elu"]["diff_vs_top"] == pytest.approx(-0.0025)
 
 
 def test_best_set_rows_match_scipy_on_synthetic_seeds():
@@ -191,7 +192,7 @@ def test_fewer_than_three_seeds_give_too_few_seeds_and_leave_the_ranking():
     assert result.rows["elu"]["verdict"] == "too few seeds"
     assert result.rows["elu"]["best_set_low"] is None and result.rows["elu"]["in_best_set"] is None
     assert result.ranked == ["relu", "gelu", "sigmoid"]
-    assert result.level == pytest.approx(0.05 / 2)  # K counts the ranked activations only.
+    assert result.level == pytest.approx(0.05 / 6)  # K = 3 counts the ranked activations only.
     assert "ELU has too few seeds to rank" in verdict_text.headline(result, LABELS)
 
 
@@ -205,7 +206,7 @@ def test_zero_spread_against_the_best_is_inconclusive_at_five_seeds():
             others[name][seed] += 0.0007 * ((seed + k) % 3)
     records = [record(n, s, v) for n, values in others.items() for s, v in enumerate(values)]
     result = compare(records)
-    # K = 6: the sign-flip test cannot go below 2^-5 = 0.031 > 0.01, so ELU stays in the set.
+    # K = 6: the sign-flip test cannot go below 2^-5 = 0.031 > 0.05 / 30, so ELU stays in the set.
     assert result.rows["elu"]["in_best_set"] and result.rows["elu"]["verdict"] == "in the best set"
     assert result.rows["elu"]["best_set_low"] == -1.0  # Uninformative, clipped to [-1, 0].
     pair = next(p for p in result.pairs if {p["a"], p["b"]} == {"relu", "elu"})
@@ -302,13 +303,13 @@ def test_with_predictions_the_best_set_counts_the_test_images_noise():
     other = "elu" if top == "relu" else "relu"
     sign = 1.0 if other == "elu" else -1.0
     difference = sign * grand
-    c = stats.t.ppf(1 - 0.05, df)  # K = 2: one-sided at 0.05.
+    c = stats.t.ppf(1 - 0.025, df)  # K = 2: one-sided at 0.05 / 2.
     row = result.rows[other]
     assert row["image_share"] == pytest.approx((ms_image - ms_residual) / (ms_seed + ms_image - ms_residual))
     assert row["best_set_low"] == pytest.approx(min(0.0, difference - c * math.sqrt(variance)))
     # The seeds-only interval, conditional on this test set, is narrower.
     per_seed = sign * table.mean(axis=1)
-    c_seeds = stats.t.ppf(1 - 0.05, seeds - 1)
+    c_seeds = stats.t.ppf(1 - 0.025, seeds - 1)
     assert row["conditional_low"] == pytest.approx(min(0.0, per_seed.mean() - c_seeds * stats.sem(per_seed)))
     assert row["conditional_low"] > row["best_set_low"]
     assert row["estimand"] == "new images"
@@ -405,7 +406,7 @@ def test_power_sentence_gives_the_detectable_difference_and_seeds_for_the_margin
     records = [record(name, seed, value) for name, values in accuracies.items() for seed, value in enumerate(values)]
     result = compare(records)
     differences = np.array(accuracies["elu"]) - np.array(accuracies["relu"])
-    sd, level = differences.std(ddof=1), 0.05
+    sd, level = differences.std(ddof=1), 0.025  # K = 2: 0.05 / (2 x 1).
     critical = stats.t.ppf(1 - level, 3)
     from scipy import optimize
 
@@ -430,13 +431,13 @@ def pairwise_case(differences_ab, extra=()):
 
 
 def test_a_pair_can_differ_in_pairwise_while_both_stay_in_the_best_set():
-    # K = 4: the best set compares one-sided at 0.05 / 3 = 0.0167; Holm tests the last,
+    # K = 4: the best set compares one-sided at 0.05 / 12 = 0.0042; Holm tests the last,
     # least significant of 6 pairs two-sided at 0.05, i.e. 0.025 a side. t = 2.83 (df 4)
     # falls between the two.
     records, accuracies = pairwise_case([0, 2, 4, 1, 3], extra=("gelu", "sigmoid"))
     differences = np.array(accuracies["relu"]) - np.array(accuracies["elu"])
     one_sided = stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue
-    assert 0.05 / 3 < one_sided < 0.025
+    assert 0.05 / 12 < one_sided < 0.025
     result = compare(records)
     pair = next(p for p in result.pairs if {p["a"], p["b"]} == {"relu", "elu"})
     assert pair["significant"]
@@ -445,14 +446,18 @@ def test_a_pair_can_differ_in_pairwise_while_both_stay_in_the_best_set():
     assert "ReLU and ELU differ in pairwise.png, yet both are in the best set" in note
 
 
-def test_an_activation_can_leave_the_best_set_with_no_starred_pair():
-    # K = 2: one-sided at 0.05 for the best set, two-sided at 0.05 in pairwise.png; t = 2.24.
-    records, accuracies = pairwise_case([0, 2, 4, 0, 4])
-    differences = np.array(accuracies["relu"]) - np.array(accuracies["elu"])
-    assert 0.025 < stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue < 0.05
-    result = compare(records)
-    assert result.rows["elu"]["verdict"] == "worse" and not result.pairs[0]["significant"]
-    assert "ELU is outside the best set with no starred pair" in verdict_text.families_note(result, LABELS)
+def test_an_activation_outside_the_best_set_has_a_starred_pair_on_the_seeds_alone():
+    # Both are Bonferroni-strict at their first step, and Holm steps down from there.
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        accuracies = {name: np.round(0.99 + rng.normal(0, 0.001, 5) + shift, 4)
+                      for name, shift in zip(ORDER, (0.0, 0.0, -0.001, -0.003))}  # fmt: skip
+        result = compare(records_of(accuracies))
+        starred = {name for p in result.pairs if p["significant"] for name in (p["a"], p["b"])}
+        for name in ORDER:
+            if result.rows[name]["verdict"] == "worse":
+                assert name in starred
+        assert "with no starred pair." not in verdict_text.families_note(result, LABELS).split("rare")[1]
 
 
 # Every pair, and divergence.
@@ -642,3 +647,74 @@ def test_pairwise_colours_resolve_small_differences_beside_an_activation_at_chan
     low, high = fig.axes[0].images[0].get_clim()
     assert high == pytest.approx(0.5) and low == pytest.approx(-0.5)  # ReLU − ELU, in pp.
     drawing.plt.close(fig)
+
+
+# The calibration script.
+
+
+def calibration_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "verdict_calibration.py"
+    spec = importlib.util.spec_from_file_location("verdict_calibration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def small_extract(calibration):
+    """Three activations that learn, one stuck on a seed, per-image predictions."""
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 10, 400)
+    records = []
+    for name in ("relu", "elu", "gelu", "sigmoid"):
+        for seed in range(4):
+            if name == "sigmoid" and seed == 3:
+                predicted = np.full(400, 1)
+            else:
+                wrong = rng.random(400) < np.where(np.arange(400) < 40, 0.3, 0.0)
+                predicted = np.where(wrong, (labels + 1) % 10, labels)
+            accuracy = float(np.mean(predicted == labels))
+            records.append(record(name, seed, accuracy, {"label": labels, "predicted": predicted,
+                                                         "p_true": (predicted == labels) * 1.0}))  # fmt: skip
+    return records, calibration.extract_from_records(records, 10, "test")
+
+
+def test_calibration_extract_keeps_accuracies_images_some_run_got_wrong_and_stuck_classes():
+    calibration = calibration_module()
+    records, extract = small_extract(calibration)
+    assert extract["accuracy"]["relu"] == [r["test_accuracy"] for r in records if r["activation"] == "relu"]
+    images = extract["images"]
+    assert images["count"] == 400 and images["stuck_classes"] == [1]
+    assert set(images["runs"]) == {"relu", "elu", "gelu"}  # Sigmoid has a stuck run: not in the pool.
+    wrong_somewhere = set()
+    for r in records:
+        if r["activation"] != "sigmoid":
+            wrong_somewhere |= set(np.flatnonzero(r["test_predictions"]["predicted"] != r["test_predictions"]["label"]))
+    assert len(images["hard_labels"]) == len(wrong_somewhere)
+    assert sum(images["errors"]["relu"]) == sum(round((1 - r["test_accuracy"]) * 400) for r in records
+                                                if r["activation"] == "relu")  # fmt: skip
+
+
+def test_calibration_is_reproducible_and_ends_with_the_three_rates(tmp_path, capsys):
+    calibration = calibration_module()
+    _, extract = small_extract(calibration)
+    path = tmp_path / "extract.json"
+    path.write_text(__import__("json").dumps(extract))
+    outputs = []
+    for _ in range(2):
+        assert calibration.main(["--data", str(path), "--experiments", "30", "--image-experiments", "10"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    last = outputs[0].strip().splitlines()[-1]
+    names = [part.split("=")[0] for part in last.split()]
+    assert names == ["false_worse_rate", "best_set_coverage", "power"]
+    assert all(0.0 <= float(part.split("=")[1]) <= 1.0 for part in last.split())
+
+
+def test_calibration_without_an_extract_fails_with_one_line(tmp_path, capsys):
+    calibration = calibration_module()
+    assert calibration.main(["--data", str(tmp_path / "missing.json")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "no extract at" in error
