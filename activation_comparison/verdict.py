@@ -223,18 +223,9 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
             classes: int = NUM_CLASSES, alpha: float = ALPHA) -> Comparison:  # fmt: skip
     """The verdict of every activation in `order` from the records of one run folder."""
     scores = ranking_accuracies(records, order, classes)
-    rows = {name: dict.fromkeys(COLUMNS) for name in order}
     facts = {name: counts(records, name, classes) for name in order}
-    for name in order:
-        row, fact = rows[name], facts[name]
-        row.update(fact)
-        values = list(scores[name].values())
-        if values:
-            row["test_accuracy_median"] = float(np.median(values))
-            row["ranked_accuracy_mean"] = float(np.mean(values))
-        finished = [r["test_accuracy"] for r in records if r["activation"] == name and r.get("status") == "finished"]
-        if not fact["seeds_diverged"] and not fact["seeds_stuck"]:
-            row["test_accuracy_ci95_low"], row["test_accuracy_ci95_high"] = statistics.t_interval(finished)
+    rows = {name: dict.fromkeys(COLUMNS) | facts[name] | spread_columns(records, name, scores, facts[name])
+            for name in order}  # fmt: skip
     # An activation that diverged on every seed is not ranked: it is `diverged`, and keeping
     # it out never helps it (with zero spread it could not even be shown worse at 3 seeds).
     ranked = [
@@ -244,46 +235,23 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
     tables = image_table(records, order, classes) if any(facts[name]["runs"] for name in order) else None
     estimand = NEW_IMAGES if tables is not None else THIS_TEST_SET
     test_images = next((len(c) for table in (tables or {}).values() for c in table.values()), None)
-    accuracies = matrix(scores, ranked)
-    conditional = statistics.best_set_of(accuracies, alpha) if ranked else None
-    headline_set, images = conditional, None
-    if tables is not None and ranked:
-        images = image_inclusive_pairs(tables, ranked)
-        headline_set = statistics.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
     level = statistics.comparison_level(len(ranked), alpha)
-    members = [name for k, name in enumerate(ranked) if headline_set["member"][k]] if ranked else []
-    conditional_members = [name for k, name in enumerate(ranked) if conditional["member"][k]] if ranked else []
-    means = {name: np.mean(list(scores[name].values())) for name in members}
-    top = max(members, key=means.get) if members else None  # The first in order on a tie.
-    for k, name in enumerate(ranked):
-        row = rows[name]
-        row["estimand"] = estimand
-        # A difference of two accuracies lies in [-1, 1]; an uninformative bound says so.
-        row["best_set_low"] = float(np.clip(headline_set["low"][k], -1.0, 0.0))
-        row["best_set_high"] = float(np.clip(headline_set["high"][k], 0.0, 1.0))
-        row["in_best_set"] = bool(headline_set["member"][k])
-        row["within_margin"] = bool(headline_set["low"][k] > -margin)
-        if not row["in_best_set"]:
-            row["below_best_by_at_least"] = float(np.clip(-headline_set["gap_high"][k], 0.0, 1.0))
-        row["conditional_low"] = float(np.clip(conditional["low"][k], -1.0, 0.0))
-        row["conditional_high"] = float(np.clip(conditional["high"][k], 0.0, 1.0))
-        row["conditional_in_best_set"] = bool(conditional["member"][k])
-        if top is not None and name != top:
-            t = ranked.index(top)
-            pairs = conditional["pairs"]
-            seeds = sorted(set(scores[name]) & set(scores[top]))
-            row["paired_seeds_vs_top"] = len(seeds)
-            row["diff_vs_top"] = float_or_none(pairs["mean"][k, t])
-            row["seeds_lost_vs_top"] = sum(scores[name][seed] < scores[top][seed] for seed in seeds)
-            fixed = 0.0
-            if images is not None:
-                row["image_share"] = float_or_none(images["image_share"][k, t])
-                fixed = float(np.nan_to_num(images["image_variance"][k, t]))
-            sd = float(pairs["sd"][k, t])
-            if len(seeds) >= 2 and np.isfinite(sd):
-                row["power_at_margin"] = statistics.power(margin, sd, len(seeds), level, fixed)
-                row["detectable_difference"] = statistics.detectable_difference(sd, len(seeds), level, fixed_variance=fixed)
-                row["seeds_for_margin"] = statistics.seeds_needed(margin, sd, level, fixed_variance=fixed)
+    members, conditional_members, top = [], [], None
+    if ranked:
+        accuracies = matrix(scores, ranked)
+        conditional = statistics.best_set_of(accuracies, alpha)
+        headline_set, images = conditional, None
+        if tables is not None:
+            images = image_inclusive_pairs(tables, ranked)
+            headline_set = statistics.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
+        members = [name for k, name in enumerate(ranked) if headline_set["member"][k]]
+        conditional_members = [name for k, name in enumerate(ranked) if conditional["member"][k]]
+        means = {name: np.mean(list(scores[name].values())) for name in members}
+        top = max(members, key=means.get) if members else None  # The first in order on a tie.
+        for k, name in enumerate(ranked):
+            rows[name].update(best_set_columns(headline_set, conditional, k, margin), estimand=estimand)
+            if top is not None and name != top:
+                rows[name].update(top_columns(scores, conditional["pairs"], images, ranked, name, top, margin, level))
     for name in order:
         rows[name]["verdict"] = verdict_word(rows[name], facts[name], len(members), len(ranked))
     mcnemar = one_seed_mcnemar(records, order, rows, classes)
@@ -293,6 +261,58 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         alpha=alpha, level=level, classes=classes, test_images=test_images, mcnemar=mcnemar,
         pairs=pairwise(scores, alpha),
     )  # fmt: skip
+
+
+def spread_columns(records: list[dict], name: str, scores: dict, fact: dict) -> dict:
+    """Median and mean of what is ranked; the t interval only where no run is stuck or diverged."""
+    values = list(scores[name].values())
+    columns = {}
+    if values:
+        columns["test_accuracy_median"] = float(np.median(values))
+        columns["ranked_accuracy_mean"] = float(np.mean(values))
+    if not fact["seeds_diverged"] and not fact["seeds_stuck"]:
+        finished = [r["test_accuracy"] for r in records if r["activation"] == name and r.get("status") == "finished"]
+        columns["test_accuracy_ci95_low"], columns["test_accuracy_ci95_high"] = statistics.t_interval(finished)
+    return columns
+
+
+def best_set_columns(headline_set: dict, conditional: dict, k: int, margin: float) -> dict:
+    """Activation k's bounds, membership and margin, headline and seeds-only."""
+    # A difference of two accuracies lies in [-1, 1]; an uninformative bound says so.
+    member = bool(headline_set["member"][k])
+    return {
+        "best_set_low": float(np.clip(headline_set["low"][k], -1.0, 0.0)),
+        "best_set_high": float(np.clip(headline_set["high"][k], 0.0, 1.0)),
+        "in_best_set": member,
+        "within_margin": bool(headline_set["low"][k] > -margin),
+        "below_best_by_at_least": None if member else float(np.clip(-headline_set["gap_high"][k], 0.0, 1.0)),
+        "conditional_low": float(np.clip(conditional["low"][k], -1.0, 0.0)),
+        "conditional_high": float(np.clip(conditional["high"][k], 0.0, 1.0)),
+        "conditional_in_best_set": bool(conditional["member"][k]),
+    }
+
+
+def top_columns(scores, pairs, images, ranked, name, top, margin, level) -> dict:
+    """Against the top of the best set: the paired difference, the seeds lost, the images'
+    share of its variance, and the power of these seeds (from the spread, at `level`)."""
+    k, t = ranked.index(name), ranked.index(top)
+    seeds = sorted(set(scores[name]) & set(scores[top]))
+    columns = {
+        "paired_seeds_vs_top": len(seeds),
+        "diff_vs_top": float_or_none(pairs["mean"][k, t]),
+        "seeds_lost_vs_top": sum(scores[name][seed] < scores[top][seed] for seed in seeds),
+    }
+    # The test images' variance does not shrink with more seeds: a floor under the power.
+    fixed = 0.0
+    if images is not None:
+        columns["image_share"] = float_or_none(images["image_share"][k, t])
+        fixed = float(np.nan_to_num(images["image_variance"][k, t]))
+    sd = float(pairs["sd"][k, t])
+    if len(seeds) >= 2 and np.isfinite(sd):
+        columns["power_at_margin"] = statistics.power(margin, sd, len(seeds), level, fixed)
+        columns["detectable_difference"] = statistics.detectable_difference(sd, len(seeds), level, fixed_variance=fixed)
+        columns["seeds_for_margin"] = statistics.seeds_needed(margin, sd, level, fixed_variance=fixed)
+    return columns
 
 
 def verdict_word(row: dict, fact: dict, set_size: int, ranked: int) -> str:

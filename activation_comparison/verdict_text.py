@@ -18,9 +18,9 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def pp(value: float, digits: int = 2) -> str:
-    """A fraction as percentage points, without a sign: 0.0021 -> '0.21'."""
-    return f"{100 * abs(value):.{digits}f}"
+def pp(value: float) -> str:
+    """A fraction as percentage points, without a sign: 0.0021 -> '0.21', 0.00004 -> '0.004'."""
+    return f"{100 * abs(value):.{2 if abs(value) >= 0.0001 else 3}f}"
 
 
 def margin_text(margin: float) -> str:
@@ -85,6 +85,9 @@ def headline(comparison: verdict.Comparison, labels: dict[str, str]) -> str:
             f"({mean_of(scores[only]):.4f}, {plural(len(scores[only]), 'seed')}; {tag}), so there is "
             "nothing to rank it against"
         ]
+    elif not comparison.best_set:
+        # Possible only when pairs rest on different seeds and contradict each other.
+        parts = [f"no activation stays in the best set: pairs on different seeds disagree ({tag})"]
     elif len(comparison.best_set) == 1:
         best = comparison.best_set[0]
         parts = [f"{label(best)} is best ({mean_of(scores[best]):.4f}, {plural(len(scores[best]), 'seed')}; {tag})"]
@@ -122,8 +125,8 @@ def headline(comparison: verdict.Comparison, labels: dict[str, str]) -> str:
         parts.append(f"{join_words([label(n) for n in too_few])} {have} too few seeds to rank "
                      f"(at least {verdict.MIN_SEEDS} needed)")  # fmt: skip
     if comparison.estimand == verdict.NEW_IMAGES and comparison.conditional_best_set != comparison.best_set:
-        names = join_words([label(name) for name in comparison.conditional_best_set])
-        parts.append(f"on this test set alone the best set would be {names}")
+        names = [label(name) for name in comparison.conditional_best_set]
+        parts.append(f"on this test set alone the best set would be {join_words(names) if names else 'empty'}")
     return "; ".join(parts + last) + "."
 
 
