@@ -310,7 +310,9 @@ def top_columns(scores, pairs, images, ranked, name, top, margin, level) -> dict
     sd = float(pairs["sd"][k, t])
     if len(seeds) >= 2 and np.isfinite(sd):
         columns["power_at_margin"] = statistics.power(margin, sd, len(seeds), level, fixed)
-        columns["detectable_difference"] = statistics.detectable_difference(sd, len(seeds), level, fixed_variance=fixed)
+        detectable = statistics.detectable_difference(sd, len(seeds), level, fixed_variance=fixed)
+        # Beyond 100 pp no difference of two accuracies is detectable: left blank.
+        columns["detectable_difference"] = detectable if detectable is not None and detectable <= 1.0 else None
         columns["seeds_for_margin"] = statistics.seeds_needed(margin, sd, level, fixed_variance=fixed)
     return columns
 

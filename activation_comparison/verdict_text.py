@@ -216,12 +216,30 @@ def stuck_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str | 
     if not words:
         return None
     threshold = verdict.STUCK_FACTOR / comparison.classes
-    return (
+    sentence = (
         f"Runs that learned nothing: {'; '.join(words)}. A run is stuck when it finished below "
         f"{threshold:g} accuracy ({verdict.STUCK_FACTOR:g} / classes; one class for every image scores "
         "about 0.1); intervals are exact 95% Clopper–Pearson. Such an activation's accuracy is a "
         "mixture, not a bell curve, so its row shows the median instead of a t interval."
     )
+    rows = comparison.rows
+    kept = [
+        name for name in comparison.best_set
+        if rows[name]["seeds_stuck"] or rows[name]["seeds_diverged"]
+    ]  # fmt: skip
+    for name in kept:
+        row = rows[name]
+        lost = (
+            f" although it lost on {row['seeds_lost_vs_top']} of {row['paired_seeds_vs_top']} seeds"
+            if row["paired_seeds_vs_top"] else ""
+        )
+        sentence += (
+            f" {labels.get(name, name)} stays in the best set{lost}: its failed runs spread its "
+            "differences too widely for these seeds to place it below the others, and the same "
+            "wide bounds lower every other activation's L, so usually none can be shown within the margin "
+            "while it is there."
+        )
+    return sentence
 
 
 def count_text(row: dict, kind: str) -> str:
@@ -234,6 +252,13 @@ def count_text(row: dict, kind: str) -> str:
 def best_set_sentence(comparison: verdict.Comparison) -> str:
     """How the best set is found and what its interval and the margin mean."""
     ranked = len(comparison.ranked)
+    if ranked < 2:
+        return (
+            "The best set (Hsu's multiple comparisons with the best, in a Bonferroni form) needs at "
+            f"least two activations with {verdict.MIN_SEEDS} or more seeds each: every activation is "
+            "then compared one-sided with every other at level α/(K(K − 1)), and stays in the set "
+            "unless another is shown better, so that equal activations all stay with probability 95%."
+        )
     return (
         "The best set is Hsu's multiple comparisons with the best, in a Bonferroni form: each "
         f"activation is compared one-sided with every other at level α/(K(K − 1)) = "

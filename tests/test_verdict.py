@@ -251,6 +251,10 @@ def test_stuck_runs_are_counted_with_an_exact_interval_and_shown_as_a_median():
     assert "Sigmoid was stuck at chance on 2 of 5 seeds" in verdict_text.headline(result, LABELS)
     note = verdict_text.stuck_note(result, LABELS)
     assert "Sigmoid stuck at chance on 2 of 5 runs (95% CI 5%–85%), median 0.8980" in note
+    # Lost on every seed, yet 5 seeds cannot place a mixture below the others at 0.05 / 12.
+    assert row["in_best_set"]
+    assert "Sigmoid stays in the best set although it lost on 5 of 5 seeds" in note
+    assert not any(result.rows[name]["within_margin"] for name in ("relu", "elu", "gelu"))
 
 
 def test_a_stuck_threshold_of_twice_chance():
