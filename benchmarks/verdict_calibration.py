@@ -50,10 +50,13 @@ summary uses either, depending on the folder), Z the power at K = 6 and 5 seeds 
 headline mode (`new images` when the data has per-image predictions, else `seeds only`).
 Targets: X <= 0.05, Y >= 0.95. Everything is seeded: the same data and flags print the same
 output. `--stuck-share P` replaces the recorded share of stuck runs (0 shows the procedure
-on runs that all learn). About 3 minutes on one core with the defaults. A `seeds only` analysis of the new-image experiments is printed too, to show what
-ignoring the test images' noise would cost, and the seeds-only experiments judged at Hsu's
-level alpha / (K - 1) instead of the summary's alpha / (K (K - 1)), to show why the summary
-does not use it (see `statistics`); neither is part of the last line.
+on runs that all learn). About 1.5 minutes on one core with the defaults.
+
+Two more rows per configuration, neither part of the last line: a `seeds only` analysis of
+the new-image experiments, to show what ignoring the test images' noise would cost (this is
+why the summary's headline counts it where predictions exist), and the seeds-only
+experiments judged at Hsu's level alpha / (K - 1) instead of the summary's
+alpha / (K (K - 1)), to show why the summary does not use it (see `statistics`).
 """
 
 import argparse
