@@ -81,8 +81,10 @@ def activation_functions_figure(histories, order):
 
 
 def pairwise_figure(histories, order):
-    """Every pair of activations: mean paired difference in test accuracy, Holm over all."""
-    scores = verdict.accuracy_by_seed(histories, order)
+    """Every pair of activations: mean paired difference in test accuracy, Holm over all.
+
+    A diverged run counts at chance here too, as in the best set."""
+    scores = verdict.ranking_accuracies(histories, order)
     return verdict_figures.pairwise_figure(verdict.pairwise(scores), order)
 
 
@@ -109,9 +111,11 @@ FIGURES: dict[str, FigureSpec] = {
     "test_accuracy.png": FigureSpec(
         "Test accuracy of every seed (dots) and their mean (bar).", test_accuracy_figure),
     "pairwise.png": FigureSpec(
-        "Every pair of activations: row minus column, mean paired difference in test accuracy "
-        "(percentage points) over the seeds both finished; stars mark differences that survive "
-        "Holm's adjustment over all pairs, grey cells have fewer than 3 paired seeds.",
+        "Which pairs differ? Row minus column, mean paired difference in test accuracy "
+        "(percentage points) over the seeds both ran (a diverged run at chance); stars mark "
+        "differences whose two-sided paired test (t, or the exact sign-flip test where the "
+        "differences have no spread) survives Holm's adjustment over all pairs; grey cells have "
+        "fewer than 3 paired seeds. This is not the best set: see the note above.",
         pairwise_figure),
     "activation_functions.png": FigureSpec(
         "Each activation and its derivative, from the model's own functions.",

@@ -7,7 +7,7 @@ import numpy as np
 
 import activations
 import plotting
-from activation_comparison import verdict
+from activation_comparison import verdict, verdict_text
 from activation_comparison.config import ExperimentConfig
 
 SUMMARY_COLUMNS = [
@@ -33,13 +33,22 @@ def mean_and_std(values: list[float]):
     return float(np.mean(values)), std
 
 
-def summarize(histories: list[dict]) -> list[dict]:
-    """One row per activation: test scores as mean and std over the finished seeds, and
-    the paired comparison with the best activation (`verdict.COLUMNS`)."""
+def comparison(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN) -> verdict.Comparison:
+    """The verdict of a folder's histories, activations in registry order."""
     order = activation_order(h["activation"] for h in histories)
-    comparisons = verdict.compare_with_best(verdict.accuracy_by_seed(histories, order))
+    return verdict.compare(histories, order, margin)
+
+
+def labels_of(names) -> dict[str, str]:
+    return {name: activations.get(name).label for name in names}
+
+
+def summarize(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN) -> list[dict]:
+    """One row per activation: test scores as mean and std over the finished seeds, and
+    the verdict columns (`verdict.COLUMNS`)."""
+    rows_of = comparison(histories, margin).rows
     rows = []
-    for name in order:
+    for name in rows_of:
         runs = [h for h in histories if h["activation"] == name]
         finished = [h for h in runs if h["status"] == "finished"]
         row = {
@@ -59,16 +68,15 @@ def summarize(histories: list[dict]) -> list[dict]:
         row["seconds_per_epoch"], _ = mean_and_std(
             [r["seconds"] for h in runs for r in h["epochs"] if r.get("seconds") is not None]
         )
-        rows.append(row | comparisons[name])
+        rows.append(row | {key: rows_of[name][key] for key in verdict.COLUMNS})
     return rows
 
 
-def headline(histories: list[dict]) -> str:
-    """The one sentence a reader can quote: best, tied, worse and by how much."""
-    order = activation_order(h["activation"] for h in histories)
-    scores = verdict.accuracy_by_seed(histories, order)
-    labels = {name: activations.get(name).label for name in order}
-    return verdict.headline(verdict.compare_with_best(scores), labels, scores)
+def headline(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN) -> str:
+    """The one sentence a reader can quote: the best or the best set, who is within the
+    margin, who is worse and by at least how much, and what the verdict is about."""
+    result = comparison(histories, margin)
+    return verdict_text.headline(result, labels_of(result.rows))
 
 
 def format_pp(value) -> str:
@@ -108,74 +116,137 @@ def format_best_epoch(row: dict) -> str:
     return f"{row['best_epoch_mean']:.1f}"
 
 
+def format_count(row: dict, kind: str) -> str:
+    """'2 of 5 (5–85%)': a count of runs with its exact 95% interval."""
+    count = row["seeds_stuck"] if kind == "stuck" else row["seeds_diverged"]
+    low, high = row[f"{kind}_ci95_low"], row[f"{kind}_ci95_high"]
+    if low is None:
+        return "–"
+    return f"{count} of {row['runs']} ({verdict_text.percent(low)}–{verdict_text.percent(high)})"
+
+
+def format_spread(row: dict) -> str:
+    """The t interval of the mean, or the median where stuck or diverged runs make it a mixture."""
+    if row["test_accuracy_ci95_low"] is not None:
+        return format_interval(row["test_accuracy_ci95_low"], row["test_accuracy_ci95_high"])
+    if row["test_accuracy_median"] is not None and (row["seeds_stuck"] or row["seeds_diverged"]):
+        return f"median {row['test_accuracy_median']:.4f}"
+    return "–"
+
+
+def format_seeds(row: dict) -> str:
+    seeds = f"{row['seeds_finished']}"
+    if row["seeds_diverged"]:
+        seeds += f" (+{row['seeds_diverged']} diverged)"
+    if row["seeds_stuck"]:
+        seeds += f" ({row['seeds_stuck']} stuck)"
+    return seeds
+
+
+def format_yes_no(value) -> str:
+    return "–" if value is None else ("yes" if value else "no")
+
+
+def format_bound(value) -> str:
+    if value is None:
+        return "–"
+    if not np.isfinite(value):
+        return "−∞" if value < 0 else "+∞"
+    return f"{100 * value:+.2f}"
+
+
+def format_lost(row: dict) -> str:
+    if not row["paired_seeds_vs_top"]:
+        return "–"
+    return f"{row['seeds_lost_vs_top']} of {row['paired_seeds_vs_top']}"
+
+
+def format_number(value, pattern: str) -> str:
+    return "–" if value is None else pattern.format(value)
+
+
+def table_columns(margin: float, binary: bool, mcnemar: bool) -> list[tuple[str, object]]:
+    """(header, cell of a row) for summary.md's table, in order."""
+    columns = [
+        ("activation", lambda row: row["label"]),
+        ("test accuracy", lambda row: format_mean_std(row["test_accuracy_mean"], row["test_accuracy_std"])),
+        ("95% CI / median", format_spread),
+        ("seeds", format_seeds),
+        ("diverged", lambda row: format_count(row, "diverged")),
+        ("stuck at chance", lambda row: format_count(row, "stuck")),
+        ("verdict", lambda row: row["verdict"]),
+        ("best-set L, U (pp)", lambda row: "–" if row["best_set_low"] is None
+            else f"[{format_bound(row['best_set_low'])}, {format_bound(row['best_set_high'])}]"),
+        (f"within {verdict_text.margin_text(margin)}", lambda row: format_yes_no(row["within_margin"])),
+        ("vs top (pp)", lambda row: format_pp(row["diff_vs_top"])),
+        ("lost on", format_lost),
+        ("image share", lambda row: format_number(row["image_share"], "{:.0%}")),
+        ("80% power from (pp)", lambda row: format_number(
+            None if row["detectable_difference"] is None else 100 * row["detectable_difference"], "{:.2f}")),
+        (f"seeds for {verdict_text.margin_text(margin)}", lambda row: format_number(row["seeds_for_margin"], "{}")),
+    ]  # fmt: skip
+    if mcnemar:
+        columns.append(("McNemar p_holm", lambda row: format_p(row["mcnemar_p_holm"])))
+    columns += [
+        ("test loss", lambda row: format_mean_std(row["test_loss_mean"], row["test_loss_std"])),
+        ("best epoch", format_best_epoch),
+        ("s / epoch", lambda row: format_number(row["seconds_per_epoch"], "{:.1f}")),
+    ]
+    if binary:
+        columns.append(("test binary accuracy (article's metric)", lambda row: format_mean_std(
+            row.get("test_binary_accuracy_mean"), row.get("test_binary_accuracy_std"))))  # fmt: skip
+    return columns
+
+
 def summary_markdown(
-    config: ExperimentConfig, rows: list[dict], figures: list[str], histories: list[dict]
-) -> str:
-    """summary.md: the verdict sentence, the table, then every figure in `figures` with
-    its caption."""
-    binary = any(row.get("test_binary_accuracy_mean") is not None for row in rows)
-    header = (
-        "| activation | test accuracy | 95% CI | test loss | best epoch | s / epoch | seeds "
-        "| vs best (pp) | 95% CI (pp) | p (t) | p (Wilcoxon) | p_holm | d_z | verdict |"
-    )
+    config: ExperimentConfig, rows: list[dict], figures: list[str], histories: list[dict],
+    margin: float = verdict.DEFAULT_MARGIN,
+) -> str:  # fmt: skip
+    """summary.md: the verdict sentence, what it is about, the table, how to read it, then
+    every figure in `figures` with its caption."""
+    result = comparison(histories, margin)
     labels = {row["activation"]: row["label"] for row in rows}
-    note = verdict.diverged_note(histories, labels)
+    binary = any(row.get("test_binary_accuracy_mean") is not None for row in rows)
+    columns = table_columns(margin, binary, result.mcnemar)
+    notes = [
+        verdict_text.diverged_note(histories, labels),
+        verdict_text.stuck_note(result, labels),
+        verdict_text.conditional_note(result, labels),
+    ]
     lines = [
         f"# {config.run_name()}",
         "",
-        headline(histories),
+        verdict_text.headline(result, labels),
         "",
-        *([note, ""] if note else []),
+        verdict_text.estimand_sentence(result),
+        "",
+        *[line for note in notes if note for line in (note, "")],
         "The activation is the only thing that differs between these runs; every other "
         "setting is in `config.json`. Test scores use the weights of the epoch with the "
         "lowest validation loss; the test images were never seen during training.",
         "",
-        header + (" test binary accuracy (article's metric) |" if binary else ""),
-        "|---" * 14 + "|" + ("---|" if binary else ""),
+        "| " + " | ".join(header for header, _ in columns) + " |",
+        "|---" * len(columns) + "|",
     ]
     for row in rows:
-        seeds = f"{row['seeds_finished']}"
-        if row["seeds_diverged"]:
-            seeds += f" (+{row['seeds_diverged']} diverged)"
-        cells = [
-            row["label"],
-            format_mean_std(row["test_accuracy_mean"], row["test_accuracy_std"]),
-            format_interval(row["test_accuracy_ci95_low"], row["test_accuracy_ci95_high"]),
-            format_mean_std(row["test_loss_mean"], row["test_loss_std"]),
-            format_best_epoch(row),
-            "–" if row["seconds_per_epoch"] is None else f"{row['seconds_per_epoch']:.1f}",
-            seeds,
-            format_pp(row["diff_vs_best"]),
-            format_interval(row["diff_ci95_low"], row["diff_ci95_high"], scale=100, digits=2),
-            format_p(row["p_value"]),
-            format_p(row["p_wilcoxon"]),
-            format_p(row["p_holm"]),
-            "–" if row["cohens_dz"] is None else f"{row['cohens_dz']:.2f}",
-            row["verdict"],
-        ]
-        if binary:
-            cells.append(
-                format_mean_std(row.get("test_binary_accuracy_mean"), row.get("test_binary_accuracy_std"))
-            )
-        lines.append("| " + " | ".join(cells) + " |")
-    most_seeds = max((row["seeds_finished"] for row in rows), default=0)
+        lines.append("| " + " | ".join(cell(row) for _, cell in columns) + " |")
     lines += [
         "",
-        "Mean ± sample standard deviation over seeds, and the 95% t interval of the mean. "
-        "Runs with the same seed share the image order and dropout stream, so each activation "
-        "is compared with the best one seed by seed: the mean paired difference in percentage "
-        "points with its 95% interval, the paired t-test and Wilcoxon signed-rank test "
-        f"(from {verdict.MIN_WILCOXON_PAIRS} pairs), Holm's adjustment over the comparisons "
-        "with the best, and Cohen's d_z. *tied with best* means p_holm ≥ 0.05: no difference "
-        "these seeds can show, not proof that there is none. "
-        + (
-            ""
-            if most_seeds > 1
-            else "With one seed per activation there is no estimate of run-to-run noise: "
-            "rerun with `--seeds 5` before ranking activations that differ by a few tenths "
-            "of a percentage point."
-        ),
+        "Test accuracy is the mean ± sample standard deviation over the finished seeds, with the "
+        "95% t interval of the mean (clipped to [0, 1]), or the median where stuck or diverged "
+        "runs make the seeds a mixture. Runs with the same seed share the image order and "
+        "dropout stream, so activations are compared paired by seed; *vs top* is the mean "
+        "paired difference with the best set's top activation, and *lost on* the seeds where "
+        "it scored below it. *image share* is the test images' part of that comparison's "
+        "variance; *80% power from* the smallest true difference these seeds detect.",
         "",
+        verdict_text.best_set_sentence(result),
+        "",
+        verdict_text.power_sentence(result),
+        "",
+        verdict_text.families_note(result, labels),
+        "",
+        *([note, ""] if (note := verdict_text.mcnemar_note(result)) else []),
     ]
     for name in figures:
         caption = plotting.FIGURES[name].caption

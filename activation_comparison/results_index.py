@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import activations
-from activation_comparison import report
+from activation_comparison import report, verdict
 
 # Settings a sweep figure can put on an x axis: numbers, or None for "no clipping".
 NUMERIC_SETTINGS = ("clip_value", "clip_norm", "learning_rate", "epochs", "batch_size",
@@ -53,11 +53,11 @@ def mean_clipped_fraction(histories: list[dict], activation: str):
     return float(np.mean(values)) if values else None
 
 
-def sweep_points(setting: str, folders: list[Folder]) -> list[dict]:
+def sweep_points(setting: str, folders: list[Folder], margin: float = verdict.DEFAULT_MARGIN) -> list[dict]:
     """The points `verdict_figures.sweep_figure` draws: one per folder and activation."""
     points = []
     for folder in folders:
-        for row in report.summarize(folder.histories):
+        for row in report.summarize(folder.histories, margin):
             points.append(
                 {
                     "activation": row["activation"],
@@ -71,14 +71,15 @@ def sweep_points(setting: str, folders: list[Folder]) -> list[dict]:
     return points
 
 
-def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, list[Folder]]]) -> str:
+def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, list[Folder]]],
+                   margin: float = verdict.DEFAULT_MARGIN) -> str:  # fmt: skip
     """One row per folder with the settings that differ, its verdict, then the sweeps."""
     differing = [
         key
         for key in folders[0].settings
         if len({json.dumps(folder.settings.get(key)) for folder in folders}) > 1
     ]
-    summaries = {folder.name: report.summarize(folder.histories) for folder in folders}
+    summaries = {folder.name: report.summarize(folder.histories, margin) for folder in folders}
     names = report.activation_order(row["activation"] for rows in summaries.values() for row in rows)
     labels = [activations.get(name).label for name in names]
     lines = [
@@ -105,7 +106,7 @@ def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, li
             )
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Verdicts", ""]
-    lines += [f"- **{folder.name}**: {report.headline(folder.histories)}" for folder in folders]
+    lines += [f"- **{folder.name}**: {report.headline(folder.histories, margin)}" for folder in folders]
     for figure, setting, group in sweep_figures:
         lines += [
             "",

@@ -1,287 +1,382 @@
-"""Which activations differ, and by how much: paired statistics over seeds.
+"""From run records to one verdict row per activation: who is best, and how sure we are.
 
-Runs are paired by seed: the same seed gives every activation the same image order and
-dropout stream, so a per-seed difference is free of that seed's luck. A diverged run has no
-test accuracy; it drops out of every pair that includes it and of nothing else.
+What the verdict is about (the estimand): each activation's expected test accuracy over
+training seeds, at this folder's settings. Where every ranked run recorded its per-image
+predictions, the test images count as a sample too, so the verdict is about new images from
+the same distribution; without them it is conditional on this test set.
 
-Degenerate cases are decided before SciPy is called, so nothing is NaN and no warning needs
-filtering: below `MIN_PAIRED_SEEDS` pairs there is no test (every statistic is None); when
-all paired differences are equal the t-test has no spread, so p is 1.0 for a difference of
-0 and 0.0 otherwise, the interval is (diff, diff) and Cohen's d_z is None; below
-`MIN_WILCOXON_PAIRS` the signed-rank test cannot reach p < 0.05 even uncorrected (its
-smallest p is 0.0625 at 5 pairs), so it is None, and with every difference 0 its p is 1.0.
-Differences are rounded to 12 decimals first: a test set has far fewer than 10^12 images, so
-this removes only binary noise (0.99 - 0.98 != 0.98 - 0.97), which would otherwise turn
-equal differences into a tiny spread and zeros into tiny signed ranks.
+Who is ranked: an activation with at least `statistics.MIN_SEEDS` runs, not all diverged.
+Runs are paired by seed (the same seed gives every activation the same image order and
+dropout stream). A diverged run has no test accuracy; it enters at chance accuracy,
+1 / classes, so diverging never helps an activation; an activation whose every run diverged
+is called `diverged` and is left out of the ranking.
+
+The best set is Hsu's MCB (`statistics.best_set_of`), the one procedure behind every column,
+the headline and the index. The words, used identically everywhere:
+
+- `best`: the only member of the best set;
+- `in the best set`: one of several members (or the only activation that could be ranked);
+- `worse`: outside the set, shown below the best of the others;
+- `too few seeds`: fewer than 3 runs, not ranked;
+- `diverged`: every run diverged.
+
+Within the margin: an activation whose simultaneous lower bound L_i is above -margin is at
+most `margin` below the best of the others, in the set or not (an equivalence statement;
+"not separated" alone never means "equal").
+
+Which interval drives the headline: where predictions exist, the pair standard errors and
+degrees of freedom include the test images' own noise (`statistics.crossed_variance`,
+Satterthwaite), and the best set is about new images; the seeds-only best set, conditional
+on this test set, is computed beside it and named where it differs.
 """
 
-import itertools
-import math
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
-ALPHA = 0.05
-# A tie whose 95% interval still reaches a difference this large (1 pp) is no evidence of
-# equal accuracy, only of too few seeds: the headline says so (sigmoid at this learning
-# rate learns on some seeds and stays at chance on others).
-UNDECIDED_DIFFERENCE = 0.01
-MIN_PAIRED_SEEDS = 3
-MIN_WILCOXON_PAIRS = 6
+from activation_comparison import statistics
+from activation_comparison.data import NUM_CLASSES
 
-DECIMALS = 12
+ALPHA = statistics.ALPHA
+MIN_SEEDS = statistics.MIN_SEEDS
+DEFAULT_MARGIN = 0.002
+# A finished run below 2 / classes learned nothing: a network that predicts one class for
+# every image scores that class's share (8.9-11.4% on MNIST's test set), while any run that
+# learned is far above 20%. Twice chance leaves room for unequal classes without ever
+# catching a run that learned.
+STUCK_FACTOR = 2.0
 
-# The columns of one activation's comparison with the best, in the order tables show them.
+NEW_IMAGES = "new images"
+THIS_TEST_SET = "this test set"
+
+VERDICTS = ("best", "in the best set", "worse", "too few seeds", "diverged")
+
+# The columns of one activation's verdict, in the order tables show them.
 COLUMNS = (
+    "runs",
+    "seeds_stuck",
+    "diverged_ci95_low",
+    "diverged_ci95_high",
+    "stuck_ci95_low",
+    "stuck_ci95_high",
+    "test_accuracy_median",
     "test_accuracy_ci95_low",
     "test_accuracy_ci95_high",
-    "paired_seeds",
-    "diff_vs_best",
-    "diff_ci95_low",
-    "diff_ci95_high",
-    "p_value",
-    "p_wilcoxon",
-    "p_holm",
-    "cohens_dz",
+    "ranked_accuracy_mean",
+    "estimand",
+    "best_set_low",
+    "best_set_high",
+    "below_best_by_at_least",
+    "in_best_set",
+    "within_margin",
+    "conditional_low",
+    "conditional_high",
+    "conditional_in_best_set",
+    "paired_seeds_vs_top",
+    "diff_vs_top",
+    "seeds_lost_vs_top",
+    "image_share",
+    "power_at_margin",
+    "detectable_difference",
+    "seeds_for_margin",
+    "mcnemar_p",
+    "mcnemar_p_holm",
     "verdict",
 )
 
-VERDICTS = ("best", "tied with best", "worse", "better on shared seeds", "too few seeds", "diverged")
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything the words need: the rows and the facts shared by all of them."""
+
+    rows: dict[str, dict]  # activation -> the COLUMNS
+    scores: dict[str, dict[int, float]]  # activation -> {seed: accuracy, diverged at chance}
+    ranked: list[str]  # activations in the best-set procedure, in order
+    best_set: list[str]  # the headline's best set
+    conditional_best_set: list[str]  # seeds only, conditional on this test set
+    top: str | None  # the best-set member with the highest mean
+    estimand: str  # NEW_IMAGES or THIS_TEST_SET
+    margin: float
+    alpha: float
+    level: float  # one-sided level of each comparison, alpha / (K (K - 1))
+    classes: int
+    test_images: int | None
+    mcnemar: bool = False  # one seed per activation, compared image by image
+    pairs: list[dict] = field(default_factory=list)  # every pair, Holm over all (pairwise.png)
 
 
-def accuracy_by_seed(records: list[dict], order: list[str]) -> dict[str, dict[int, float]]:
-    """Activation -> {seed: test accuracy} over finished runs, activations in `order`.
+def chance(classes: int) -> float:
+    return 1.0 / classes
 
-    An activation with no finished seed is still present, with an empty dict, so that every
-    table keeps one row per activation. (Not named `test_...`: pytest would collect it.)
+
+def is_stuck(accuracy: float | None, classes: int) -> bool:
+    """A finished run no better than chance (below `STUCK_FACTOR` / classes)."""
+    return accuracy is not None and accuracy < STUCK_FACTOR / classes
+
+
+def ranking_accuracies(records: list[dict], order: list[str], classes: int = NUM_CLASSES) -> dict[str, dict[int, float]]:
+    """Activation -> {seed: test accuracy}, a diverged run at chance, activations in `order`.
+
+    An activation with no run is still present, with an empty dict, so that every table
+    keeps one row per activation.
     """
     scores: dict[str, dict[int, float]] = {name: {} for name in order}
     for record in records:
         name = record["activation"]
-        if name in scores and record.get("status") == "finished":
-            if record.get("test_accuracy") is not None:
-                scores[name][int(record["seed"])] = float(record["test_accuracy"])
+        if name not in scores:
+            continue
+        if record.get("status") == "diverged":
+            scores[name][int(record["seed"])] = chance(classes)
+        elif record.get("status") == "finished" and record.get("test_accuracy") is not None:
+            scores[name][int(record["seed"])] = float(record["test_accuracy"])
     return scores
 
 
-def mean_interval(values) -> tuple[float | None, float | None]:
-    """95% t interval of the mean of `values`; (None, None) below 2 values."""
-    values = np.asarray(list(values), dtype=float)
-    if len(values) < 2:
-        return None, None
-    half_width = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
-    mean = float(values.mean())
-    return mean - float(half_width), mean + float(half_width)
+def correctness(record: dict, classes: int) -> np.ndarray | None:
+    """Per test image, 1.0 where the run was right; a diverged run is right with
+    probability 1 / classes on every image; None without recorded predictions."""
+    if record.get("status") == "diverged":
+        return None
+    predictions = record.get("test_predictions")
+    if not predictions:
+        return None
+    labels = np.asarray(predictions["label"])
+    return (np.asarray(predictions["predicted"]) == labels).astype(float)
 
 
-def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjusted p-values, in the order given (Holm, 1979).
+def image_table(records: list[dict], order: list[str], classes: int) -> dict[str, dict[int, np.ndarray]] | None:
+    """Activation -> {seed: per-image correctness}, or None unless every finished run of
+    these activations has predictions over the same number of images.
 
-    The k-th smallest of m p-values is multiplied by m - k + 1; a running maximum keeps the
-    adjusted values in the order of the raw ones, and they are capped at 1.
+    A diverged run is 1 / classes on every image: its expected correctness, as its accuracy.
     """
-    adjusted = [0.0] * len(p_values)
-    running_max = 0.0
-    for rank, index in enumerate(np.argsort(p_values, kind="stable")):
-        running_max = max(running_max, min(1.0, (len(p_values) - rank) * p_values[index]))
-        adjusted[index] = running_max
-    return adjusted
+    finished = [r for r in records if r["activation"] in order and r.get("status") == "finished"]
+    tables = {name: {} for name in order}
+    sizes = set()
+    for record in finished:
+        correct = correctness(record, classes)
+        if correct is None:
+            return None
+        sizes.add(len(correct))
+        tables[record["activation"]][int(record["seed"])] = correct
+    if len(sizes) != 1:
+        return None
+    (images,) = sizes
+    for record in records:
+        if record["activation"] in order and record.get("status") == "diverged":
+            tables[record["activation"]][int(record["seed"])] = np.full(images, chance(classes))
+    return tables
 
 
-def paired_difference(scores_a: dict[int, float], scores_b: dict[int, float]) -> dict:
-    """a - b over the seeds both finished: mean, 95% t interval, paired tests, effect size."""
-    seeds = sorted(set(scores_a) & set(scores_b))
-    result = {
-        "paired_seeds": len(seeds),
-        "diff": None,
-        "diff_ci95_low": None,
-        "diff_ci95_high": None,
-        "p_value": None,
-        "p_wilcoxon": None,
-        "cohens_dz": None,
-    }
-    if len(seeds) < MIN_PAIRED_SEEDS:
-        return result
-    a = np.array([scores_a[seed] for seed in seeds])
-    b = np.array([scores_b[seed] for seed in seeds])
-    differences = np.round(a - b, DECIMALS)
-    mean = float(differences.mean())
-    low, high = mean_interval(differences)
-    result.update(diff=mean, diff_ci95_low=low, diff_ci95_high=high)
-    if np.all(differences == differences[0]):
-        result["p_value"] = 1.0 if mean == 0 else 0.0
-    else:
-        result["p_value"] = float(stats.ttest_rel(a, b).pvalue)
-        result["cohens_dz"] = mean / float(differences.std(ddof=1))
-    if len(seeds) >= MIN_WILCOXON_PAIRS:
-        if np.all(differences == 0):
-            result["p_wilcoxon"] = 1.0
-        else:
-            result["p_wilcoxon"] = float(stats.wilcoxon(differences).pvalue)
+def image_inclusive_pairs(tables: dict[str, dict[int, np.ndarray]], ranked: list[str]) -> dict[str, np.ndarray]:
+    """(K, K) arrays of the crossed (seed x image) standard error, Satterthwaite df, the
+    images' share of the variance and the image part of the variance, per pair of `ranked`."""
+    count = len(ranked)
+    result = {key: np.full((count, count), np.nan) for key in ("se", "df", "image_share", "image_variance")}
+    for i, first in enumerate(ranked):
+        for j, second in enumerate(ranked):
+            if j <= i:
+                continue
+            seeds = sorted(set(tables[first]) & set(tables[second]))
+            if len(seeds) < 2:
+                continue
+            differences = np.stack([tables[first][seed] - tables[second][seed] for seed in seeds])
+            crossed = statistics.crossed_variance_of(differences)
+            for key, value in (("se", np.sqrt(crossed["variance"])), ("df", crossed["df"]),
+                               ("image_share", crossed["image_share"]),
+                               ("image_variance", crossed["image_variance"])):  # fmt: skip
+                result[key][i, j] = result[key][j, i] = float(value)
     return result
 
 
-def best_activation(scores: dict[str, dict[int, float]]) -> str | None:
-    """The highest mean test accuracy over finished seeds; the first in order on a tie."""
-    means = {name: np.mean(list(seeds.values())) for name, seeds in scores.items() if seeds}
-    return max(means, key=means.get) if means else None
+def counts(records: list[dict], name: str, classes: int) -> dict:
+    """Runs, diverged and stuck runs of one activation, with Clopper-Pearson intervals."""
+    runs = [r for r in records if r["activation"] == name and r.get("status") in ("finished", "diverged")]
+    diverged = sum(r["status"] == "diverged" for r in runs)
+    stuck = sum(r["status"] == "finished" and is_stuck(r.get("test_accuracy"), classes) for r in runs)
+    diverged_low, diverged_high = statistics.clopper_pearson(diverged, len(runs))
+    stuck_low, stuck_high = statistics.clopper_pearson(stuck, len(runs))
+    return {
+        "runs": len(runs),
+        "seeds_stuck": stuck,
+        "diverged_ci95_low": diverged_low,
+        "diverged_ci95_high": diverged_high,
+        "stuck_ci95_low": stuck_low,
+        "stuck_ci95_high": stuck_high,
+        "seeds_diverged": diverged,
+    }
 
 
-def compare_with_best(scores: dict[str, dict[int, float]]) -> dict[str, dict]:
-    """Per activation, its accuracy interval, its paired comparison with the best, a verdict.
-
-    Holm's correction runs over the comparisons that have a p-value. The best's own row has
-    its interval, its seed count as `paired_seeds` and no comparison columns.
-    """
-    best = best_activation(scores)
-    rows: dict[str, dict] = {}
-    for name, seeds in scores.items():
-        low, high = mean_interval(seeds.values())
-        row = dict.fromkeys(COLUMNS)
-        row.update(test_accuracy_ci95_low=low, test_accuracy_ci95_high=high)
-        if not seeds:
-            row["verdict"] = "diverged"
-        elif name == best:
-            row.update(paired_seeds=len(seeds), verdict="best")
-        else:
-            comparison = paired_difference(seeds, scores[best])
-            comparison["diff_vs_best"] = comparison.pop("diff")
-            row.update(comparison)
-        rows[name] = row
-    tested = [name for name, row in rows.items() if row["p_value"] is not None]
-    for name, p_holm in zip(tested, holm([rows[name]["p_value"] for name in tested])):
-        rows[name]["p_holm"] = p_holm
-    for row in rows.values():
-        if row["verdict"] is None:
-            row["verdict"] = verdict_of(row["p_holm"], row["diff_vs_best"])
-    return rows
+def matrix(scores: dict[str, dict[int, float]], names: list[str]) -> np.ndarray:
+    """(K, S) accuracies over every seed any of `names` has, NaN where a seed is missing."""
+    seeds = sorted({seed for name in names for seed in scores[name]})
+    return np.array([[scores[name].get(seed, np.nan) for seed in seeds] for name in names], dtype=float).reshape(
+        len(names), len(seeds)
+    )
 
 
-def verdict_of(p_holm: float | None, diff: float | None) -> str:
-    if p_holm is None:
+def float_or_none(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGIN,
+            classes: int = NUM_CLASSES, alpha: float = ALPHA) -> Comparison:  # fmt: skip
+    """The verdict of every activation in `order` from the records of one run folder."""
+    scores = ranking_accuracies(records, order, classes)
+    facts = {name: counts(records, name, classes) for name in order}
+    rows = {name: dict.fromkeys(COLUMNS) | facts[name] | spread_columns(records, name, scores, facts[name])
+            for name in order}  # fmt: skip
+    # An activation that diverged on every seed is not ranked: it is `diverged`, and keeping
+    # it out never helps it (with zero spread it could not even be shown worse at 3 seeds).
+    ranked = [
+        name for name in order
+        if facts[name]["runs"] >= MIN_SEEDS and facts[name]["seeds_diverged"] < facts[name]["runs"]
+    ]  # fmt: skip
+    tables = image_table(records, order, classes) if any(facts[name]["runs"] for name in order) else None
+    estimand = NEW_IMAGES if tables is not None else THIS_TEST_SET
+    test_images = next((len(c) for table in (tables or {}).values() for c in table.values()), None)
+    level = statistics.comparison_level(len(ranked), alpha)
+    members, conditional_members, top = [], [], None
+    if ranked:
+        accuracies = matrix(scores, ranked)
+        conditional = statistics.best_set_of(accuracies, alpha)
+        headline_set, images = conditional, None
+        if tables is not None:
+            images = image_inclusive_pairs(tables, ranked)
+            headline_set = statistics.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
+        members = [name for k, name in enumerate(ranked) if headline_set["member"][k]]
+        conditional_members = [name for k, name in enumerate(ranked) if conditional["member"][k]]
+        means = {name: np.mean(list(scores[name].values())) for name in members}
+        top = max(members, key=means.get) if members else None  # The first in order on a tie.
+        for k, name in enumerate(ranked):
+            rows[name].update(best_set_columns(headline_set, conditional, k, margin), estimand=estimand)
+            if top is not None and name != top:
+                rows[name].update(top_columns(scores, conditional["pairs"], images, ranked, name, top, margin, level))
+    for name in order:
+        rows[name]["verdict"] = verdict_word(rows[name], facts[name], len(members), len(ranked))
+    mcnemar = one_seed_mcnemar(records, order, rows, classes)
+    return Comparison(
+        rows=rows, scores=scores, ranked=ranked, best_set=members,
+        conditional_best_set=conditional_members, top=top, estimand=estimand, margin=margin,
+        alpha=alpha, level=level, classes=classes, test_images=test_images, mcnemar=mcnemar,
+        pairs=pairwise(scores, alpha),
+    )  # fmt: skip
+
+
+def spread_columns(records: list[dict], name: str, scores: dict, fact: dict) -> dict:
+    """Median and mean of what is ranked; the t interval only where no run is stuck or diverged."""
+    values = list(scores[name].values())
+    columns = {}
+    if values:
+        columns["test_accuracy_median"] = float(np.median(values))
+        columns["ranked_accuracy_mean"] = float(np.mean(values))
+    if not fact["seeds_diverged"] and not fact["seeds_stuck"]:
+        finished = [r["test_accuracy"] for r in records if r["activation"] == name and r.get("status") == "finished"]
+        columns["test_accuracy_ci95_low"], columns["test_accuracy_ci95_high"] = statistics.t_interval(finished)
+    return columns
+
+
+def best_set_columns(headline_set: dict, conditional: dict, k: int, margin: float) -> dict:
+    """Activation k's bounds, membership and margin, headline and seeds-only."""
+    # A difference of two accuracies lies in [-1, 1]; an uninformative bound says so.
+    member = bool(headline_set["member"][k])
+    return {
+        "best_set_low": float(np.clip(headline_set["low"][k], -1.0, 0.0)),
+        "best_set_high": float(np.clip(headline_set["high"][k], 0.0, 1.0)),
+        "in_best_set": member,
+        "within_margin": bool(headline_set["low"][k] > -margin),
+        "below_best_by_at_least": None if member else float(np.clip(-headline_set["gap_high"][k], 0.0, 1.0)),
+        "conditional_low": float(np.clip(conditional["low"][k], -1.0, 0.0)),
+        "conditional_high": float(np.clip(conditional["high"][k], 0.0, 1.0)),
+        "conditional_in_best_set": bool(conditional["member"][k]),
+    }
+
+
+def top_columns(scores, pairs, images, ranked, name, top, margin, level) -> dict:
+    """Against the top of the best set: the paired difference, the seeds lost, the images'
+    share of its variance, and the power of these seeds (from the spread, at `level`)."""
+    k, t = ranked.index(name), ranked.index(top)
+    seeds = sorted(set(scores[name]) & set(scores[top]))
+    columns = {
+        "paired_seeds_vs_top": len(seeds),
+        "diff_vs_top": float_or_none(pairs["mean"][k, t]),
+        "seeds_lost_vs_top": sum(scores[name][seed] < scores[top][seed] for seed in seeds),
+    }
+    # The test images' variance does not shrink with more seeds: a floor under the power.
+    fixed = 0.0
+    if images is not None:
+        columns["image_share"] = float_or_none(images["image_share"][k, t])
+        fixed = float(np.nan_to_num(images["image_variance"][k, t]))
+    sd = float(pairs["sd"][k, t])
+    if len(seeds) >= 2 and np.isfinite(sd):
+        columns["power_at_margin"] = statistics.power(margin, sd, len(seeds), level, fixed)
+        detectable = statistics.detectable_difference(sd, len(seeds), level, fixed_variance=fixed)
+        # Beyond 100 pp no difference of two accuracies is detectable: left blank.
+        columns["detectable_difference"] = detectable if detectable is not None and detectable <= 1.0 else None
+        columns["seeds_for_margin"] = statistics.seeds_needed(margin, sd, level, fixed_variance=fixed)
+    return columns
+
+
+def verdict_word(row: dict, fact: dict, set_size: int, ranked: int) -> str:
+    if fact["runs"] == 0 or fact["seeds_diverged"] == fact["runs"]:
+        return "diverged"
+    if fact["runs"] < MIN_SEEDS:
         return "too few seeds"
-    if p_holm >= ALPHA:
-        return "tied with best"
-    # Better than the best is possible only when divergences change which seeds pair.
-    return "worse" if diff < 0 else "better on shared seeds"
+    if not row["in_best_set"]:
+        return "worse"
+    # With a single rankable activation nothing was compared: it is not called best.
+    return "best" if set_size == 1 and ranked > 1 else "in the best set"
 
 
-def pairwise(scores: dict[str, dict[int, float]]) -> list[dict]:
-    """Every unordered pair (a before b in order): a - b, its interval and Holm's p.
+def one_seed_mcnemar(records: list[dict], order: list[str], rows: dict[str, dict], classes: int) -> bool:
+    """With one run per activation and predictions: exact McNemar against the top run.
 
-    Holm's correction runs over all pairs that have a p-value, so a star in the pairwise
-    figure means the same thing whichever cell it is in.
+    Fills `mcnemar_p` and `mcnemar_p_holm` (Holm over these comparisons) and returns
+    whether it ran. The runs still rank nothing: the test set measures these two trained
+    networks, not what another seed would give.
+    """
+    runs = [r for r in records if r["activation"] in order and r.get("status") in ("finished", "diverged")]
+    if not runs or any(sum(r["activation"] == name for r in runs) > 1 for name in order):
+        return False
+    finished = {r["activation"]: r for r in runs if r["status"] == "finished"}
+    correct = {name: correctness(record, classes) for name, record in finished.items()}
+    correct = {name: value for name, value in correct.items() if value is not None}
+    if len(correct) < 2 or len({len(value) for value in correct.values()}) != 1:
+        return False
+    top = max(correct, key=lambda name: (finished[name]["test_accuracy"], -order.index(name)))
+    others = [name for name in order if name in correct and name != top]
+    others = [name for name in others if finished[name]["seed"] == finished[top]["seed"]]
+    p_values = [statistics.mcnemar_exact(correct[name], correct[top])["p_value"] for name in others]
+    for name, p_value, p_holm in zip(others, p_values, statistics.holm(p_values)):
+        rows[name].update(mcnemar_p=p_value, mcnemar_p_holm=p_holm)
+    return bool(others)
+
+
+def pairwise(scores: dict[str, dict[int, float]], alpha: float = ALPHA) -> list[dict]:
+    """Every unordered pair (a before b in order): a - b, its t interval and Holm's p.
+
+    A different question from the best set: "which pairs differ?", two-sided, Holm over all
+    pairs. A zero-spread pair gets the exact sign-flip p (never below 2^(1-n)) and no
+    interval. Pairs with fewer than MIN_SEEDS seeds have no test.
     """
     pairs = []
-    for a, b in itertools.combinations(scores, 2):
-        comparison = paired_difference(scores[a], scores[b])
-        del comparison["p_wilcoxon"], comparison["cohens_dz"]
-        pairs.append({"a": a, "b": b, **comparison, "p_holm": None, "significant": False})
+    names = list(scores)
+    for position, a in enumerate(names):
+        for b in names[position + 1:]:
+            seeds = sorted(set(scores[a]) & set(scores[b]))
+            pair = {"a": a, "b": b, "paired_seeds": len(seeds), "diff": None, "diff_ci95_low": None,
+                    "diff_ci95_high": None, "p_value": None, "test": None, "p_holm": None,
+                    "significant": False}  # fmt: skip
+            if len(seeds) >= MIN_SEEDS:
+                first = np.array([scores[a][seed] for seed in seeds])
+                second = np.array([scores[b][seed] for seed in seeds])
+                differences = np.round(first - second, statistics.DECIMALS)
+                pair["diff"] = float(differences.mean())
+                pair["p_value"], pair["test"] = statistics.paired_p(first, second)
+                if pair["test"] == "t":
+                    pair["diff_ci95_low"], pair["diff_ci95_high"] = statistics.t_interval(differences, bounds=(-1, 1))
+            pairs.append(pair)
     tested = [pair for pair in pairs if pair["p_value"] is not None]
-    for pair, p_holm in zip(tested, holm([pair["p_value"] for pair in tested])):
-        pair.update(p_holm=p_holm, significant=p_holm < ALPHA)
+    for pair, p_holm in zip(tested, statistics.holm([pair["p_value"] for pair in tested])):
+        pair.update(p_holm=p_holm, significant=p_holm < alpha)
     return pairs
-
-
-def join_words(words: list[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
-def diverged_note(records: list[dict], labels: dict[str, str]) -> str | None:
-    """One sentence naming the diverged (activation, seed) runs, or None when there are none."""
-    seeds: dict[str, list[int]] = {}
-    for record in records:
-        if record.get("status") == "diverged":
-            seeds.setdefault(record["activation"], []).append(int(record["seed"]))
-    if not seeds:
-        return None
-    position = {name: index for index, name in enumerate(labels)}
-    names = sorted(seeds, key=lambda name: position.get(name, len(position)))
-    runs = [
-        f"{labels.get(name, name)} on seed{'s' if len(seeds[name]) > 1 else ''} "
-        f"{join_words([str(seed) for seed in sorted(seeds[name])])}"
-        for name in names
-    ]
-    count = sum(len(runs_of) for runs_of in seeds.values())
-    these = "this run has" if count == 1 else "these runs have"
-    return (
-        f"Diverged: {join_words(runs)}; {these} no test accuracy and each is left out of every "
-        "paired comparison that includes it, while the other activations still pair on its seed."
-    )
-
-
-def p_text(p_holm: float) -> str:
-    return "p_holm < 0.001" if p_holm < 0.001 else f"p_holm = {p_holm:.2g}"
-
-
-def gaps_clause(rows: dict[str, dict], labels: dict[str, str], names: list[str], phrase) -> str:
-    """'Sigmoid is worse by 0.73 pp (p_holm = 0.002) and ELU by 0.31 pp (...)', largest first."""
-    names = sorted(names, key=lambda name: -abs(rows[name]["diff_vs_best"]))
-    words = [
-        f"{labels.get(name, name)} {phrase if position == 0 else 'by'} "
-        f"{abs(rows[name]['diff_vs_best']) * 100:.2f} pp ({p_text(rows[name]['p_holm'])})"
-        for position, name in enumerate(names)
-    ]
-    return join_words(words)
-
-
-def headline(
-    rows: dict[str, dict], labels: dict[str, str], scores: dict[str, dict[int, float]]
-) -> str:
-    """One quotable sentence: the best, who is tied with it, who is worse and by how much.
-
-    `rows` is `compare_with_best(scores)`; `scores` gives each activation's seed count and the
-    best's mean, which `rows` does not carry.
-    """
-    named: dict[str, list[str]] = {verdict: [] for verdict in VERDICTS}
-    for name, row in rows.items():
-        named[row["verdict"]].append(name)
-    if not named["best"]:
-        return "Every run diverged, so there is no test accuracy to compare."
-    best = named["best"][0]
-    best_label, mean = labels.get(best, best), float(np.mean(list(scores[best].values())))
-    undecided = [
-        name
-        for name in named["tied with best"]
-        if max(abs(rows[name]["diff_ci95_low"]), abs(rows[name]["diff_ci95_high"])) > UNDECIDED_DIFFERENCE
-    ]
-    named["tied with best"] = [name for name in named["tied with best"] if name not in undecided]
-    tied, too_few, diverged = (
-        [labels.get(name, name) for name in named[verdict]]
-        for verdict in ("tied with best", "too few seeds", "diverged")
-    )
-    last = [f"{join_words(diverged)} diverged on every seed"] if diverged else []
-    if too_few and not any(row["p_holm"] is not None for row in rows.values()):
-        counts = sorted(len(seeds) for seeds in scores.values() if seeds)
-        count = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]} to {counts[-1]}"
-        first = (
-            f"With {count} seed{'' if counts[-1] == 1 else 's'} per activation nothing can be "
-            f"ranked yet: {best_label} has the highest test accuracy ({mean:.4f}), but a verdict "
-            f"needs at least {MIN_PAIRED_SEEDS} seeds of each activation "
-            f"(rerun with --seeds {MIN_PAIRED_SEEDS} or more)"
-        )
-        return "; ".join([first] + last) + "."
-    parts = [f"{best_label} is best ({mean:.4f}, {plural(len(scores[best]), 'seed')})"]
-    if tied:
-        parts.append(f"{join_words(tied)} {'is' if len(tied) == 1 else 'are'} tied with it")
-    if named["worse"]:
-        parts.append(gaps_clause(rows, labels, named["worse"], "is worse by"))
-    for name in undecided:
-        row = rows[name]
-        parts.append(
-            f"{labels.get(name, name)} is undecided: {row['diff_vs_best'] * 100:+.2f} pp, 95% CI "
-            f"{row['diff_ci95_low'] * 100:+.2f} to {row['diff_ci95_high'] * 100:+.2f} pp "
-            f"({p_text(row['p_holm'])}), its seeds disagree; more seeds are needed"
-        )
-    if named["better on shared seeds"]:
-        better = named["better on shared seeds"]
-        parts.append(gaps_clause(rows, labels, better, "is better on shared seeds by"))
-    if too_few:
-        have = "has" if len(too_few) == 1 else "have"
-        parts.append(f"{join_words(too_few)} {have} too few seeds paired with it to compare")
-    return "; ".join(parts + last) + "."

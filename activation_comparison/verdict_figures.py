@@ -82,9 +82,9 @@ def pairwise_figure(pairs: list[dict], order: list[str]):
     colorbar.set_label("test accuracy a − b (percentage points)")
     tested = sum(pair["p_holm"] is not None for pair in pairs)
     ax.set_title(
-        "Mean paired difference in test accuracy, row − column (pp)\n"
-        f"stars: Holm-adjusted over all {tested} pairs (* < 0.05, ** < 0.01, *** < 0.001); "
-        f"grey: fewer than 3 paired seeds",
+        "Which pairs differ? Mean paired difference in test accuracy, row − column (pp)\n"
+        f"stars: two-sided, Holm-adjusted over all {tested} pairs (* < 0.05, ** < 0.01, "
+        f"*** < 0.001); grey: fewer than 3 paired seeds",
         fontsize="medium",
     )
     return fig

@@ -38,11 +38,33 @@ def test_summary_means_and_sample_std_match_numpy_over_the_seeds():
 def test_summary_compares_with_the_best_paired_by_seed():
     rows = {row["activation"]: row for row in report.summarize(HISTORIES)}
     differences = np.array(SIGMOID) - np.array(RELU)
+    # K = 2: the best set compares one-sided at 0.05 / 2, so L = mean - t.ppf(0.975, 3) se.
+    c = stats.t.ppf(0.975, 3)
     assert rows["relu"]["verdict"] == "best"
-    assert rows["sigmoid"]["diff_vs_best"] == pytest.approx(differences.mean())
-    assert rows["sigmoid"]["p_value"] == pytest.approx(stats.ttest_rel(SIGMOID, RELU).pvalue)
-    assert rows["sigmoid"]["verdict"] == "worse"
+    assert rows["sigmoid"]["diff_vs_top"] == pytest.approx(differences.mean())
+    assert rows["sigmoid"]["best_set_low"] == pytest.approx(differences.mean() - c * stats.sem(differences))
+    assert rows["sigmoid"]["below_best_by_at_least"] == pytest.approx(-(differences.mean() + c * stats.sem(differences)))
+    assert rows["sigmoid"]["verdict"] == "worse" and rows["sigmoid"]["seeds_lost_vs_top"] == 4
     assert set(report.SUMMARY_COLUMNS) <= set(rows["sigmoid"])
+
+
+def test_summary_columns_name_the_best_set_margin_counts_and_power():
+    for column in ("best_set_low", "best_set_high", "in_best_set", "within_margin", "seeds_stuck",
+                   "stuck_ci95_low", "diverged_ci95_high", "image_share", "seeds_lost_vs_top",
+                   "detectable_difference", "seeds_for_margin", "mcnemar_p_holm", "estimand"):  # fmt: skip
+        assert column in report.SUMMARY_COLUMNS
+    for gone in ("p_wilcoxon", "cohens_dz", "diff_vs_best", "p_value"):
+        assert gone not in report.SUMMARY_COLUMNS
+
+
+def test_the_margin_decides_within_margin():
+    differences = np.array(SIGMOID) - np.array(RELU)
+    low = differences.mean() - stats.t.ppf(0.975, 3) * stats.sem(differences)  # About -0.84 pp.
+    wide = {row["activation"]: row for row in report.summarize(HISTORIES, margin=0.01)}
+    narrow = {row["activation"]: row for row in report.summarize(HISTORIES, margin=0.002)}
+    assert -0.01 < low < -0.002
+    assert wide["sigmoid"]["within_margin"] and not narrow["sigmoid"]["within_margin"]
+    assert "Sigmoid is worse but within 1 pp of the best" in report.headline(HISTORIES, margin=0.01)
 
 
 def test_best_epoch_is_a_whole_number_for_one_seed_and_a_mean_for_several():
@@ -55,25 +77,50 @@ def test_best_epoch_is_a_whole_number_for_one_seed_and_a_mean_for_several():
 def test_summary_markdown_opens_with_the_verdict_sentence_and_lists_figures_with_captions():
     rows = report.summarize(HISTORIES)
     text = report.summary_markdown(ExperimentConfig(), rows, ["pairwise.png"], HISTORIES)
+    differences = np.array(SIGMOID) - np.array(RELU)
+    least = -(differences.mean() + stats.t.ppf(0.975, 3) * stats.sem(differences))
     first_paragraph = text.split("\n\n")[1]
-    assert first_paragraph.startswith("ReLU is best (0.9909, 4 seeds); Sigmoid is worse by 0.73 pp")
+    assert first_paragraph == (
+        f"ReLU is best (0.9909, 4 seeds; conditional on this test set); Sigmoid is worse "
+        f"(by at least {100 * least:.2f} pp)."
+    )
     assert "| ReLU | 0.9909 ± 0.0009 |" in text and "| worse |" in text
     assert "## pairwise.png" in text and "Holm" in text.split("## pairwise.png")[1]
+
+
+def test_summary_markdown_states_the_estimand_for_records_without_predictions():
+    text = report.summary_markdown(ExperimentConfig(), report.summarize(HISTORIES), [], HISTORIES)
+    second_paragraph = text.split("\n\n")[2]
+    assert second_paragraph.startswith("The verdict is about each activation's expected test accuracy over training seeds")
+    assert "(conditional on this test set)" in second_paragraph
+
+
+def test_summary_markdown_explains_best_set_power_and_the_pairwise_question_and_never_says_tied():
+    text = report.summary_markdown(ExperimentConfig(), report.summarize(HISTORIES), [], HISTORIES)
+    assert "Hsu's multiple comparisons with the best" in text
+    assert "inflates the error rate" in text
+    assert "which pairs differ?" in text
+    assert "| within 0.2 pp |" in text and "| best-set L, U (pp) |" in text
+    assert "tied" not in text and "Wilcoxon" not in text
 
 
 def test_summary_markdown_says_how_many_seeds_a_verdict_needs():
     histories = [record("relu", 0, 0.99), record("elu", 0, 0.98)]
     text = report.summary_markdown(ExperimentConfig(), report.summarize(histories), [], histories)
     assert "at least 3 seeds" in text.split("\n\n")[1]
+    assert "Fix the number of seeds before running" in text
 
 
-def test_a_diverged_seed_is_named_and_left_out_of_its_pairs():
+def test_a_diverged_seed_is_named_and_enters_its_pairs_at_chance():
     histories = HISTORIES + [record("selu", s, 0.985 + 0.001 * s) for s in range(3)]
     histories.append(record("selu", 3, None, status="diverged"))
     rows = {row["activation"]: row for row in report.summarize(histories)}
-    assert rows["selu"]["seeds_diverged"] == 1 and rows["selu"]["paired_seeds"] == 3
+    assert rows["selu"]["seeds_diverged"] == 1 and rows["selu"]["paired_seeds_vs_top"] == 4
+    assert rows["selu"]["ranked_accuracy_mean"] == pytest.approx((0.985 + 0.986 + 0.987 + 0.1) / 4)
     text = report.summary_markdown(ExperimentConfig(), list(rows.values()), [], histories)
-    assert "SELU" in text.split("\n\n")[2] and "seed 3" in text.split("\n\n")[2]
+    note = text.split("\n\n")[3]
+    assert "SELU" in note and "seed 3" in note and "chance" in note
+    assert "| 3 (+1 diverged) |" in text and "| 1 of 4 (" in text
 
 
 def folder(name, clip_value, accuracies, clipped, learning_rate=0.001):
@@ -103,5 +150,8 @@ def test_folders_that_differ_in_one_setting_form_a_sweep_with_its_points():
     assert by_value[None]["clipped_fraction_mean"] == 0.0
     text = results_index.index_markdown(folders, found)
     assert "| run | learning_rate | clip_value | ReLU |" in text
-    assert "- **b**: ReLU is best (0.9810, 3 seeds)." in text
+    assert (
+        "- **b**: ReLU is the only activation that can be ranked (0.9810, 3 seeds; conditional "
+        "on this test set), so there is nothing to rank it against." in text
+    )
     assert "![sweep_clip_value.png](sweep_clip_value.png)" in text

@@ -1,11 +1,11 @@
-"""The verdict: paired statistics over seeds, checked against SciPy and by hand, and its figures.
+"""The verdict: records to verdict rows (best set, margin, stuck and diverged runs, the test
+images' noise, one seed), its sentences, and its figures.
 
 Expected numbers are computed here, from the same arrays, with SciPy and NumPy (or by hand),
 never copied from what the code printed.
 """
 
 import math
-import warnings
 
 import matplotlib.image
 import numpy as np
@@ -14,16 +14,17 @@ from scipy import stats
 
 import activations
 
-from activation_comparison import drawing, verdict, verdict_figures
+from activation_comparison import drawing, verdict, verdict_figures, verdict_text
 
 LABELS = {"relu": "ReLU", "elu": "ELU", "gelu": "GELU (tanh approx.)", "sigmoid": "Sigmoid"}
 ORDER = list(LABELS)
 SEEDS = 7
+MARGIN = 0.002
 
 
-def record(activation, seed, accuracy):
+def record(activation, seed, accuracy, predictions=None):
     """A history as read from JSON; accuracy None means the run diverged."""
-    return {
+    history = {
         "activation": activation,
         "seed": seed,
         "status": "finished" if accuracy is not None else "diverged",
@@ -32,6 +33,9 @@ def record(activation, seed, accuracy):
         "best_epoch": 10,
         "epochs": [],
     }
+    if predictions is not None:
+        history["test_predictions"] = predictions
+    return history
 
 
 def synthetic_accuracies() -> dict[str, np.ndarray]:
@@ -56,6 +60,15 @@ def records_of(accuracies: dict[str, np.ndarray]) -> list[dict]:
     ]
 
 
+def compare(records, order=None):
+    order = order or list(dict.fromkeys(r["activation"] for r in records))
+    return verdict.compare(records, order, MARGIN)
+
+
+def sentence(records, order=None, labels=None):
+    return verdict_text.headline(compare(records, order), labels or LABELS)
+
+
 def holm_reference(p_values):
     """Holm written differently from the module: sort, scale, running maximum, cap, unsort."""
     p_values = np.asarray(p_values, dtype=float)
@@ -66,169 +79,389 @@ def holm_reference(p_values):
     return adjusted
 
 
-def t_interval(values):
-    values = np.asarray(values, dtype=float)
-    return stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+def mcb_reference(accuracies: dict[str, list[float]], alpha=0.05):
+    """Hsu's bounds written out pair by pair with scipy's t quantile (all seeds shared)."""
+    names = list(accuracies)
+    level = alpha / (len(names) * (len(names) - 1))
+    c = stats.t.ppf(1 - level, len(next(iter(accuracies.values()))) - 1)
+    upper, lower = {}, {}
+    for i in names:
+        ups, lows = [], []
+        for j in names:
+            if i == j:
+                continue
+            differences = np.array(accuracies[i]) - np.array(accuracies[j])
+            se = differences.std(ddof=1) / math.sqrt(len(differences))
+            ups.append(differences.mean() + c * se)
+            lows.append(differences.mean() - c * se)
+        upper[i], lower[i] = min(ups), min(lows)
+    return upper, lower
 
 
-# Scores and intervals.
+# Three activations, four seeds: the hand-worked example of test_statistics.py. A - B is
+# 2, 2, 3, 3 (e-3) and A - C 10, 12, 11, 13 (e-3): U_A = 3.901999e-3, L_B = -3.901999e-3,
+# L_C = -14.634956e-3; B is at least 1.098001e-3 below A.
+HAND = {
+    "relu": [0.990, 0.992, 0.991, 0.993],
+    "elu": [0.988, 0.990, 0.988, 0.990],
+    "sigmoid": [0.980, 0.980, 0.980, 0.980],
+}
 
 
-def test_scores_keep_finished_runs_in_order_and_an_empty_dict_for_all_diverged():
+# Scores.
+
+
+def test_ranking_accuracies_keep_order_and_put_a_diverged_run_at_chance():
     records = [record("elu", 1, 0.98), record("relu", 0, 0.99), record("relu", 1, None)]
     records += [record("sigmoid", 0, None)]
-    scores = verdict.accuracy_by_seed(records, ["relu", "elu", "sigmoid"])
-    assert list(scores) == ["relu", "elu", "sigmoid"]
-    assert scores == {"relu": {0: 0.99}, "elu": {1: 0.98}, "sigmoid": {}}
+    scores = verdict.ranking_accuracies(records, ["relu", "elu", "sigmoid", "gelu"], classes=10)
+    assert list(scores) == ["relu", "elu", "sigmoid", "gelu"]
+    assert scores == {"relu": {0: 0.99, 1: 0.1}, "elu": {1: 0.98}, "sigmoid": {0: 0.1}, "gelu": {}}
 
 
-def test_mean_interval_is_scipys_t_interval_and_blank_below_two_values():
-    values = [0.9912, 0.9905, 0.9921, 0.9899]
-    assert verdict.mean_interval(values) == pytest.approx(t_interval(values), rel=1e-12)
-    assert verdict.mean_interval([0.99]) == (None, None)
-    assert verdict.mean_interval([0.99, 0.99]) == (0.99, 0.99)
+# The best set.
 
 
-def test_holm_on_a_hand_worked_example():
-    # Sorted: 0.01 x 3 = 0.03; 0.03 x 2 = 0.06; 0.04 x 1 = 0.04, raised to 0.06 by the
-    # running maximum. Results return in the input order.
-    assert verdict.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
-    # 0.4 x 2 = 0.8; 0.7 x 1 = 0.7 -> 0.8. And 0.6 x 2 = 1.2 is capped at 1.
-    assert verdict.holm([0.7, 0.4]) == pytest.approx([0.8, 0.8])
-    assert verdict.holm([0.6, 0.9]) == pytest.approx([1.0, 1.0])
-    assert verdict.holm([]) == []
+def test_best_set_rows_match_a_hand_worked_three_activation_example():
+    records = [record(name, seed, value) for name, values in HAND.items() for seed, value in enumerate(values)]
+    result = compare(records)
+    rows = result.rows
+    assert [rows[name]["verdict"] for name in HAND] == ["best", "worse", "worse"]
+    assert result.best_set == ["relu"] and result.top == "relu"
+    assert result.level == pytest.approx(0.05 / 6)
+    assert rows["relu"]["best_set_high"] == pytest.approx(3.901999e-3, abs=1e-8)
+    assert rows["relu"]["best_set_low"] == 0.0
+    assert rows["elu"]["best_set_low"] == pytest.approx(-3.901999e-3, abs=1e-8)
+    assert rows["elu"]["below_best_by_at_least"] == pytest.approx(1.098001e-3, abs=1e-8)
+    assert rows["sigmoid"]["best_set_low"] == pytest.approx(-14.634956e-3, abs=1e-8)
+    assert rows["elu"]["seeds_lost_vs_top"] == 4 and rows["elu"]["paired_seeds_vs_top"] == 4
+    assert rows["elu"]["diff_vs_top"] == pytest.approx(-0.0025)
 
 
-# Comparison with the best.
-
-
-def test_comparison_with_the_best_matches_scipy_on_synthetic_seeds():
+def test_best_set_rows_match_scipy_on_synthetic_seeds():
     accuracies = synthetic_accuracies()
-    rows = verdict.compare_with_best(verdict.accuracy_by_seed(records_of(accuracies), ORDER))
-    best = max(ORDER, key=lambda name: accuracies[name].mean())
-    assert rows[best]["verdict"] == "best"
-    others = [name for name in ORDER if name != best]
-    p_values = [stats.ttest_rel(accuracies[name], accuracies[best]).pvalue for name in others]
-    for name, p_holm in zip(others, holm_reference(p_values)):
-        row, differences = rows[name], accuracies[name] - accuracies[best]
-        ttest = stats.ttest_rel(accuracies[name], accuracies[best])
-        assert row["paired_seeds"] == SEEDS
-        assert row["diff_vs_best"] == pytest.approx(differences.mean(), abs=1e-12)
-        assert (row["diff_ci95_low"], row["diff_ci95_high"]) == pytest.approx(
-            tuple(ttest.confidence_interval(0.95)), abs=1e-12
-        )
-        assert row["p_value"] == pytest.approx(ttest.pvalue, rel=1e-6)
-        assert row["p_wilcoxon"] == pytest.approx(stats.wilcoxon(differences).pvalue, rel=1e-6)
-        assert row["p_holm"] == pytest.approx(p_holm, rel=1e-6)
-        assert row["cohens_dz"] == pytest.approx(differences.mean() / differences.std(ddof=1), rel=1e-6)
-        own = t_interval(accuracies[name])
-        assert (row["test_accuracy_ci95_low"], row["test_accuracy_ci95_high"]) == pytest.approx(own)
-        expected = "tied with best" if p_holm >= 0.05 else "worse"
-        assert row["verdict"] == expected
+    rows = compare(records_of(accuracies)).rows
+    upper, lower = mcb_reference({name: list(values) for name, values in accuracies.items()})
+    for name in ORDER:
+        assert rows[name]["in_best_set"] == (upper[name] >= 0)
+        assert rows[name]["best_set_high"] == pytest.approx(max(0.0, upper[name]), abs=1e-12)
+        assert rows[name]["best_set_low"] == pytest.approx(min(0.0, lower[name]), abs=1e-12)
+        assert rows[name]["within_margin"] == (min(0.0, lower[name]) > -MARGIN)
     assert rows["sigmoid"]["verdict"] == "worse"
 
 
-def test_the_best_row_has_its_interval_and_no_comparison_with_itself():
-    accuracies = synthetic_accuracies()
-    rows = verdict.compare_with_best(verdict.accuracy_by_seed(records_of(accuracies), ORDER))
-    best = max(ORDER, key=lambda name: accuracies[name].mean())
-    row = rows[best]
-    assert list(row) == list(verdict.COLUMNS)
-    assert (row["test_accuracy_ci95_low"], row["test_accuracy_ci95_high"]) == pytest.approx(
-        t_interval(accuracies[best])
-    )
-    assert row["paired_seeds"] == SEEDS
-    for column in ("diff_vs_best", "diff_ci95_low", "diff_ci95_high", "p_value", "p_wilcoxon",
-                   "p_holm", "cohens_dz"):  # fmt: skip
-        assert row[column] is None
+def test_a_diverged_seed_enters_at_chance_so_diverging_never_makes_an_activation_best():
+    # ELU scores 0.995 on the three seeds it finished and diverged on the two where it
+    # would have done worst; ReLU scores 0.990 on all five. Dropping the diverged seeds
+    # would make ELU best; at chance it is far below.
+    records = [record("relu", seed, 0.990 + 0.0001 * seed) for seed in range(5)]
+    records += [record("elu", seed, 0.995) for seed in range(3)] + [record("elu", seed, None) for seed in (3, 4)]
+    result = compare(records)
+    elu = result.rows["elu"]
+    assert elu["verdict"] != "best"
+    assert result.top == "relu"
+    assert elu["ranked_accuracy_mean"] == pytest.approx((3 * 0.995 + 2 * 0.1) / 5)
+    assert elu["seeds_diverged"] == 2 and elu["runs"] == 5
+    expected = stats.binomtest(2, 5).proportion_ci(0.95, method="exact")
+    assert (elu["diverged_ci95_low"], elu["diverged_ci95_high"]) == pytest.approx((expected.low, expected.high))
+    assert elu["test_accuracy_ci95_low"] is None  # A mixture: the median, not a t interval.
+    assert elu["test_accuracy_median"] == pytest.approx(0.995)
+    assert elu["seeds_lost_vs_top"] == 2
 
 
-def test_on_a_tie_of_means_the_first_activation_in_order_is_best():
-    scores = {"elu": {0: 0.990, 1: 0.992, 2: 0.991}, "relu": {0: 0.990, 1: 0.992, 2: 0.991}}
-    assert verdict.compare_with_best(scores)["elu"]["verdict"] == "best"
-    reordered = {"relu": scores["relu"], "elu": scores["elu"]}
-    assert verdict.compare_with_best(reordered)["relu"]["verdict"] == "best"
-
-
-def test_worked_example_with_three_paired_seeds_by_hand():
-    # Differences a - b: -0.01, -0.02, -0.03. Mean -0.02; sd = sqrt((0.01² + 0 + 0.01²) / 2)
-    # = 0.01; d_z = -0.02 / 0.01 = -2; t = -0.02 / (0.01 / sqrt 3) = -2 sqrt 3 = -3.4641.
-    # With 2 degrees of freedom the t CDF is 1/2 + t / (2 sqrt(t² + 2)), so the two-sided
-    # p = 1 - |t| / sqrt(t² + 2) = 1 - 3.4641 / sqrt 14 = 0.07418.
-    # CI = -0.02 ± t_{0.975,2} · 0.01 / sqrt 3 = -0.02 ± 4.302653 · 0.0057735 = -0.02 ± 0.024841.
-    scores = {"b": {0: 0.99, 1: 0.99, 2: 0.99}, "a": {0: 0.98, 1: 0.97, 2: 0.96}}
-    row = verdict.compare_with_best(scores)["a"]
-    t = -2 * math.sqrt(3)
-    assert row["paired_seeds"] == 3
-    assert row["diff_vs_best"] == pytest.approx(-0.02, abs=1e-12)
-    assert row["cohens_dz"] == pytest.approx(-2.0, rel=1e-9)
-    assert row["p_value"] == pytest.approx(1 - abs(t) / math.sqrt(t**2 + 2), rel=1e-9)
-    assert row["p_value"] == pytest.approx(0.07418, abs=1e-5)
-    half_width = 4.302653 * 0.01 / math.sqrt(3)
-    assert row["diff_ci95_low"] == pytest.approx(-0.02 - half_width, abs=1e-7)
-    assert row["diff_ci95_high"] == pytest.approx(-0.02 + half_width, abs=1e-7)
-    # One comparison: Holm leaves its p unchanged, and 0.074 is not below 0.05.
-    assert row["p_holm"] == row["p_value"]
-    assert row["p_wilcoxon"] is None
-    assert row["verdict"] == "tied with best"
-
-
-def test_fewer_than_three_paired_seeds_give_too_few_seeds_and_blank_test_columns():
-    scores = {"relu": {0: 0.991, 1: 0.992}, "elu": {0: 0.985, 1: 0.986}}
-    row = verdict.compare_with_best(scores)["elu"]
-    assert row["verdict"] == "too few seeds"
-    assert row["paired_seeds"] == 2
-    for column in ("diff_vs_best", "diff_ci95_low", "diff_ci95_high", "p_value", "p_wilcoxon",
-                   "p_holm", "cohens_dz"):  # fmt: skip
-        assert row[column] is None
-    assert row["test_accuracy_ci95_low"] is not None
-
-
-def test_wilcoxon_needs_six_pairs():
-    accuracies = synthetic_accuracies()
-    for seeds, expect_wilcoxon in ((5, False), (6, True)):
-        scores = {name: dict(enumerate(accuracies[name][:seeds])) for name in ("relu", "sigmoid")}
-        row = verdict.compare_with_best(scores)["sigmoid"]
-        assert row["p_value"] is not None
-        if expect_wilcoxon:
-            differences = accuracies["sigmoid"][:6] - accuracies["relu"][:6]
-            assert row["p_wilcoxon"] == pytest.approx(stats.wilcoxon(differences).pvalue)
-        else:
-            assert row["p_wilcoxon"] is None
-
-
-def test_an_activation_with_no_finished_seed_is_diverged_with_blank_columns():
+def test_an_activation_whose_every_seed_diverged_is_diverged():
     records = records_of(synthetic_accuracies()) + [record("selu", seed, None) for seed in range(SEEDS)]
-    rows = verdict.compare_with_best(verdict.accuracy_by_seed(records, ORDER + ["selu"]))
+    rows = compare(records, ORDER + ["selu"]).rows
     assert rows["selu"]["verdict"] == "diverged"
-    assert all(rows["selu"][column] is None for column in verdict.COLUMNS if column != "verdict")
+    assert rows["selu"]["ranked_accuracy_mean"] == pytest.approx(0.1)
+    assert "SELU diverged on every seed" in sentence(records, ORDER + ["selu"], LABELS | {"selu": "SELU"})
 
 
-def test_equal_differences_give_p_0_or_1_no_effect_size_and_no_nan_or_warning():
-    base = {seed: 0.98 + 0.001 * seed for seed in range(6)}
-    shifted = {seed: value + 0.01 for seed, value in base.items()}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        constant = verdict.compare_with_best({"up": shifted, "base": base})["base"]
-        same = verdict.compare_with_best({"a": base, "b": dict(base)})["b"]
-    assert constant["p_value"] == 0.0 and constant["verdict"] == "worse"
-    assert constant["diff_ci95_low"] == constant["diff_ci95_high"] == pytest.approx(-0.01)
-    assert constant["cohens_dz"] is None
-    assert same["p_value"] == 1.0 and same["p_wilcoxon"] == 1.0 and same["verdict"] == "tied with best"
-    assert same["diff_vs_best"] == same["diff_ci95_low"] == same["diff_ci95_high"] == 0.0
-    for row in (constant, same):
-        assert not any(isinstance(v, float) and math.isnan(v) for v in row.values())
+def test_every_run_diverged():
+    records = [record("relu", seed, None) for seed in range(3)]
+    result = compare(records)
+    assert result.rows["relu"]["verdict"] == "diverged"
+    assert verdict_text.headline(result, LABELS) == "Every run diverged, so there is no test accuracy to compare."
 
 
-def test_better_on_shared_seeds_when_divergences_change_the_pairs():
-    # "top" leads on average only thanks to seeds 0 and 1, on which "rival" diverged;
-    # on the four seeds both finished, "rival" is ahead every time.
-    top = {0: 0.999, 1: 0.999, 2: 0.980, 3: 0.981, 4: 0.982, 5: 0.983}
-    rival = {2: 0.9850, 3: 0.9865, 4: 0.9868, 5: 0.9881}
-    row = verdict.compare_with_best({"top": top, "rival": rival})["rival"]
-    assert row["paired_seeds"] == 4
-    assert row["diff_vs_best"] > 0
-    assert row["verdict"] == "better on shared seeds"
+def test_fewer_than_three_seeds_give_too_few_seeds_and_leave_the_ranking():
+    accuracies = synthetic_accuracies()
+    records = records_of({name: accuracies[name] for name in ("relu", "gelu", "sigmoid")})
+    records += [record("elu", 0, 0.99), record("elu", 1, 0.99)]
+    result = compare(records, ORDER)
+    assert result.rows["elu"]["verdict"] == "too few seeds"
+    assert result.rows["elu"]["best_set_low"] is None and result.rows["elu"]["in_best_set"] is None
+    assert result.ranked == ["relu", "gelu", "sigmoid"]
+    assert result.level == pytest.approx(0.05 / 6)  # K = 3 counts the ranked activations only.
+    assert "ELU has too few seeds to rank" in verdict_text.headline(result, LABELS)
+
+
+def test_zero_spread_against_the_best_is_inconclusive_at_five_seeds():
+    # ELU is exactly 0.1 pp below ReLU on every seed. The old test called this p = 0.
+    relu = [0.990, 0.992, 0.991, 0.993, 0.989]
+    others = {"relu": relu, "elu": [a - 0.001 for a in relu]}
+    others |= {name: [a - 0.05 - 0.001 * k for a in relu] for k, name in enumerate(("selu", "gelu", "sigmoid", "tanh"))}
+    for seed in range(5):  # Give the far-below activations some spread.
+        for k, name in enumerate(("selu", "gelu", "sigmoid", "tanh")):
+            others[name][seed] += 0.0007 * ((seed + k) % 3)
+    records = [record(n, s, v) for n, values in others.items() for s, v in enumerate(values)]
+    result = compare(records)
+    # K = 6: the sign-flip test cannot go below 2^-5 = 0.031 > 0.05 / 30, so ELU stays in the set.
+    assert result.rows["elu"]["in_best_set"] and result.rows["elu"]["verdict"] == "in the best set"
+    assert result.rows["elu"]["best_set_low"] == -1.0  # Uninformative, clipped to [-1, 0].
+    pair = next(p for p in result.pairs if {p["a"], p["b"]} == {"relu", "elu"})
+    assert pair["test"] == "sign-flip" and pair["p_value"] >= 0.0625 and not pair["significant"]
+
+
+def test_within_the_margin_in_the_set_and_out_of_it():
+    base = [0.9900, 0.9920, 0.9910, 0.9930, 0.9890]
+    # GELU: differences with ReLU 1, -1, 2, 0, 1 (e-4), so the two cannot be separated and
+    # both are within 0.2 pp. ELU: 5, 6, 5, 6, 5 (e-4) below, a small spread: worse, but
+    # by at most 0.2 pp.
+    gelu = [a - d for a, d in zip(base, [0.0001, -0.0001, 0.0002, 0.0, 0.0001])]
+    elu = [a - d for a, d in zip(base, [0.0005, 0.0006, 0.0005, 0.0006, 0.0005])]
+    accuracies = {"relu": base, "gelu": gelu, "elu": elu}
+    records = [record(n, s, v) for n, values in accuracies.items() for s, v in enumerate(values)]
+    result = compare(records)
+    upper, lower = mcb_reference(accuracies)
+    assert [upper[n] >= 0 for n in accuracies] == [True, True, False]
+    assert all(lower[n] > -MARGIN for n in accuracies)
+    rows = result.rows
+    assert [rows[n]["verdict"] for n in accuracies] == ["in the best set", "in the best set", "worse"]
+    assert all(rows[n]["within_margin"] for n in accuracies)
+    words = verdict_text.headline(result, LABELS)
+    assert words.startswith("ReLU and GELU (tanh approx.) cannot be separated with 5 seeds")
+    assert "ReLU and GELU (tanh approx.) are within 0.2 pp of the best" in words
+    assert f"ELU is worse (by at least {100 * -upper['elu']:.2f} pp)" in words
+    assert "ELU is worse but within 0.2 pp of the best" in words
+
+
+def test_stuck_runs_are_counted_with_an_exact_interval_and_shown_as_a_median():
+    accuracies = synthetic_accuracies()
+    sigmoid = [0.898, 0.926, 0.901, 0.1135, 0.1135]
+    records = records_of({name: accuracies[name][:5] for name in ("relu", "elu", "gelu")})
+    records += [record("sigmoid", seed, value) for seed, value in enumerate(sigmoid)]
+    result = compare(records, ORDER)
+    row = result.rows["sigmoid"]
+    assert row["seeds_stuck"] == 2 and row["runs"] == 5
+    expected = stats.binomtest(2, 5).proportion_ci(0.95, method="exact")
+    assert (row["stuck_ci95_low"], row["stuck_ci95_high"]) == pytest.approx((expected.low, expected.high))
+    assert row["test_accuracy_ci95_low"] is None and row["test_accuracy_median"] == pytest.approx(0.898)
+    assert row["seeds_lost_vs_top"] == 5
+    assert "Sigmoid was stuck at chance on 2 of 5 seeds" in verdict_text.headline(result, LABELS)
+    note = verdict_text.stuck_note(result, LABELS)
+    assert "Sigmoid stuck at chance on 2 of 5 runs (95% CI 5%–85%), median 0.8980" in note
+    # Lost on every seed, yet 5 seeds cannot place a mixture below the others at 0.05 / 12.
+    assert row["in_best_set"]
+    assert "Sigmoid stays in the best set although it lost on 5 of 5 seeds" in note
+    assert not any(result.rows[name]["within_margin"] for name in ("relu", "elu", "gelu"))
+
+
+def test_a_stuck_threshold_of_twice_chance():
+    assert verdict.is_stuck(0.1135, 10) and verdict.is_stuck(0.1999, 10)
+    assert not verdict.is_stuck(0.2, 10) and not verdict.is_stuck(0.9, 10)
+
+
+# The test images' noise.
+
+
+def prediction_records(correct: dict[str, np.ndarray], labels: np.ndarray) -> list[dict]:
+    """Records whose predictions are right exactly where `correct` (activation -> seeds x images) says."""
+    records = []
+    for name, table in correct.items():
+        for seed, row in enumerate(table):
+            predicted = np.where(row, labels, (labels + 1) % 10)
+            records.append(record(name, seed, float(row.mean()),
+                                  {"label": labels, "predicted": predicted, "p_true": row.astype(float)}))  # fmt: skip
+    return records
+
+
+def image_data(seeds=5, images=2000, seed=5):
+    """Two activations whose errors fall on partly different images (an image effect)."""
+    rng = np.random.default_rng(seed)
+    hard = rng.random(images) < 0.05
+    hard_for_elu = rng.random(images) < 0.03
+    relu = ~((rng.random((seeds, images)) < 0.6) & hard)
+    elu = ~((rng.random((seeds, images)) < 0.6) & hard_for_elu)
+    return {"relu": relu, "elu": elu}, rng.integers(0, 10, images)
+
+
+def test_with_predictions_the_best_set_counts_the_test_images_noise():
+    correct, labels = image_data()
+    result = compare(prediction_records(correct, labels))
+    assert result.estimand == verdict.NEW_IMAGES and result.test_images == 2000
+    # A two-way ANOVA of the seed x image differences, written with NumPy directly.
+    table = correct["elu"].astype(float) - correct["relu"].astype(float)
+    seeds, images = table.shape
+    grand = table.mean()
+    ms_seed = images * ((table.mean(axis=1) - grand) ** 2).sum() / (seeds - 1)
+    ms_image = seeds * ((table.mean(axis=0) - grand) ** 2).sum() / (images - 1)
+    residual = table - table.mean(axis=1, keepdims=True) - table.mean(axis=0) + grand
+    ms_residual = (residual**2).sum() / ((seeds - 1) * (images - 1))
+    assert ms_image > ms_residual
+    variance = (ms_seed + ms_image - ms_residual) / (seeds * images)
+    df = (ms_seed + ms_image - ms_residual) ** 2 / (
+        ms_seed**2 / (seeds - 1) + ms_image**2 / (images - 1) + ms_residual**2 / ((seeds - 1) * (images - 1))
+    )
+    top = result.top
+    other = "elu" if top == "relu" else "relu"
+    sign = 1.0 if other == "elu" else -1.0
+    difference = sign * grand
+    c = stats.t.ppf(1 - 0.025, df)  # K = 2: one-sided at 0.05 / 2.
+    row = result.rows[other]
+    assert row["image_share"] == pytest.approx((ms_image - ms_residual) / (ms_seed + ms_image - ms_residual))
+    assert row["best_set_low"] == pytest.approx(min(0.0, difference - c * math.sqrt(variance)))
+    # The seeds-only interval, conditional on this test set, is narrower.
+    per_seed = sign * table.mean(axis=1)
+    c_seeds = stats.t.ppf(1 - 0.025, seeds - 1)
+    assert row["conditional_low"] == pytest.approx(min(0.0, per_seed.mean() - c_seeds * stats.sem(per_seed)))
+    assert row["conditional_low"] > row["best_set_low"]
+    assert row["estimand"] == "new images"
+    assert "on new images" in verdict_text.headline(result, LABELS)
+
+
+def test_old_records_without_predictions_are_conditional_on_this_test_set():
+    result = compare(records_of(synthetic_accuracies()))
+    assert result.estimand == verdict.THIS_TEST_SET
+    assert all(row["estimand"] == "this test set" for row in result.rows.values())
+    assert all(row["image_share"] is None for row in result.rows.values())
+    assert "conditional on this test set" in verdict_text.headline(result, LABELS)
+    assert "(conditional on this test set)" in verdict_text.estimand_sentence(result)
+
+
+def test_one_seed_with_predictions_gets_exact_mcnemar_tests_with_holm():
+    rng = np.random.default_rng(9)
+    labels = rng.integers(0, 10, 10_000)
+    correct = {
+        "relu": rng.random((1, 10_000)) < 0.990,
+        "elu": rng.random((1, 10_000)) < 0.985,
+        "gelu": rng.random((1, 10_000)) < 0.989,
+    }
+    result = compare(prediction_records(correct, labels))
+    top = max(correct, key=lambda name: correct[name].mean())
+    others = [name for name in correct if name != top]
+    p_values = []
+    for name in others:
+        only_other = int(np.sum(correct[name][0] & ~correct[top][0]))
+        only_top = int(np.sum(~correct[name][0] & correct[top][0]))
+        p_values.append(stats.binomtest(only_other, only_other + only_top, 0.5).pvalue)
+    for name, p_value, p_holm in zip(others, p_values, holm_reference(p_values)):
+        assert result.rows[name]["mcnemar_p"] == pytest.approx(p_value)
+        assert result.rows[name]["mcnemar_p_holm"] == pytest.approx(p_holm)
+    assert all(row["verdict"] == "too few seeds" for row in result.rows.values())
+    words = verdict_text.headline(result, LABELS)
+    assert words.startswith("With 1 seed per activation nothing can be ranked yet")
+    assert "exact McNemar" in words and "training noise is unmeasured" in words
+    assert "training noise" in verdict_text.mcnemar_note(result)
+
+
+def test_one_seed_without_predictions_says_nothing_can_be_ranked():
+    accuracies = synthetic_accuracies()
+    records = [record(name, 0, float(values[0])) for name, values in accuracies.items()]
+    result = compare(records)
+    best = max(ORDER, key=lambda name: accuracies[name][0])
+    words = verdict_text.headline(result, LABELS)
+    assert words.startswith("With 1 seed per activation nothing can be ranked yet")
+    assert f"{LABELS[best]} has the highest test accuracy on this test set ({accuracies[best][0]:.4f})" in words
+    assert "at least 3 seeds" in words
+    assert not result.mcnemar and all(row["mcnemar_p"] is None for row in result.rows.values())
+    assert "no spread of paired differences" in verdict_text.power_sentence(result)
+
+
+# The sentences.
+
+
+def test_headline_names_the_one_best_and_the_worse_with_their_least_gap():
+    accuracies = {name: list(values) for name, values in HAND.items()}
+    records = [record(name, seed, value) for name, values in accuracies.items() for seed, value in enumerate(values)]
+    upper, _ = mcb_reference(accuracies)
+    words = sentence(records)
+    mean = np.mean(HAND["relu"])
+    assert words.startswith(f"ReLU is best ({mean:.4f}, 4 seeds; conditional on this test set)")
+    # The largest least-gap first.
+    gaps = f"{100 * -upper['sigmoid']:.2f} and {100 * -upper['elu']:.2f} pp"
+    assert f"Sigmoid and ELU are worse (by at least {gaps})" in words
+    assert words.endswith(".") and "\n" not in words
+
+
+def test_headline_names_a_best_set_of_several_by_mean():
+    accuracies = synthetic_accuracies()
+    result = compare(records_of(accuracies))
+    assert len(result.best_set) > 1
+    members = sorted(result.best_set, key=lambda name: -accuracies[name].mean())
+    words = verdict_text.headline(result, LABELS)
+    names = verdict_text.join_words([LABELS[name] for name in members])
+    assert words.startswith(f"{names} cannot be separated with 7 seeds (the best set; conditional on this test set)")
+
+
+def test_the_word_tied_never_appears():
+    accuracies = synthetic_accuracies()
+    cases = [records_of(accuracies), records_of({n: accuracies[n][:1] for n in ORDER})]
+    for records in cases:
+        result = compare(records)
+        texts = [verdict_text.headline(result, LABELS), verdict_text.best_set_sentence(result),
+                 verdict_text.families_note(result, LABELS), verdict_text.power_sentence(result)]  # fmt: skip
+        assert not any("tied" in text for text in texts)
+        assert set(row["verdict"] for row in result.rows.values()) <= set(verdict.VERDICTS)
+
+
+def test_power_sentence_gives_the_detectable_difference_and_seeds_for_the_margin():
+    accuracies = {name: list(values) for name, values in HAND.items() if name != "sigmoid"}
+    records = [record(name, seed, value) for name, values in accuracies.items() for seed, value in enumerate(values)]
+    result = compare(records)
+    differences = np.array(accuracies["elu"]) - np.array(accuracies["relu"])
+    sd, level = differences.std(ddof=1), 0.025  # K = 2: 0.05 / (2 x 1).
+    critical = stats.t.ppf(1 - level, 3)
+    from scipy import optimize
+
+    detectable = optimize.brentq(lambda d: stats.nct.sf(critical, 3, d / (sd / 2)) - 0.8, 1e-9, 0.1)
+    seeds = next(n for n in range(2, 100)
+                 if stats.nct.sf(stats.t.ppf(1 - level, n - 1), n - 1, MARGIN / (sd / math.sqrt(n))) >= 0.8)  # fmt: skip
+    words = verdict_text.power_sentence(result)
+    assert f"from {100 * detectable:.2f} pp on" in words
+    assert f"needs {max(seeds, 3)} seeds" in words
+    assert "adding seeds until something becomes significant inflates the error rate" in words
+    assert result.rows["elu"]["detectable_difference"] == pytest.approx(detectable, rel=1e-6)
+
+
+def pairwise_case(differences_ab, extra=()):
+    """relu minus elu by `differences_ab` (e-4) on 5 seeds, plus far-below activations."""
+    base = [0.9900, 0.9920, 0.9910, 0.9930, 0.9890]
+    accuracies = {"relu": base, "elu": [a - 1e-4 * d for a, d in zip(base, differences_ab)]}
+    spreads = ([0.0, 0.7, 0.3, 1.1, 0.5], [0.9, 0.2, 0.6, 0.0, 1.2])  # e-3, so no pair is constant.
+    for k, name in enumerate(extra):
+        accuracies[name] = [a - 0.05 * (k + 1) + 1e-3 * d for a, d in zip(base, spreads[k])]
+    return [record(n, s, v) for n, values in accuracies.items() for s, v in enumerate(values)], accuracies
+
+
+def test_a_pair_can_differ_in_pairwise_while_both_stay_in_the_best_set():
+    # K = 4: the best set compares one-sided at 0.05 / 12 = 0.0042; Holm tests the last,
+    # least significant of 6 pairs two-sided at 0.05, i.e. 0.025 a side. t = 2.83 (df 4)
+    # falls between the two.
+    records, accuracies = pairwise_case([0, 2, 4, 1, 3], extra=("gelu", "sigmoid"))
+    differences = np.array(accuracies["relu"]) - np.array(accuracies["elu"])
+    one_sided = stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue
+    assert 0.05 / 12 < one_sided < 0.025
+    result = compare(records)
+    pair = next(p for p in result.pairs if {p["a"], p["b"]} == {"relu", "elu"})
+    assert pair["significant"]
+    assert {"relu", "elu"} <= set(result.best_set)
+    note = verdict_text.families_note(result, LABELS)
+    assert "ReLU and ELU differ in pairwise.png, yet both are in the best set" in note
+
+
+def test_an_activation_outside_the_best_set_has_a_starred_pair_on_the_seeds_alone():
+    # Both are Bonferroni-strict at their first step, and Holm steps down from there.
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        accuracies = {name: np.round(0.99 + rng.normal(0, 0.001, 5) + shift, 4)
+                      for name, shift in zip(ORDER, (0.0, 0.0, -0.001, -0.003))}  # fmt: skip
+        result = compare(records_of(accuracies))
+        starred = {name for p in result.pairs if p["significant"] for name in (p["a"], p["b"])}
+        for name in ORDER:
+            if result.rows[name]["verdict"] == "worse":
+                assert name in starred
+        assert "with no starred pair." not in verdict_text.families_note(result, LABELS).split("rare")[1]
 
 
 # Every pair, and divergence.
@@ -236,7 +469,7 @@ def test_better_on_shared_seeds_when_divergences_change_the_pairs():
 
 def test_pairwise_matches_scipy_with_holm_over_all_pairs():
     accuracies = synthetic_accuracies()
-    pairs = verdict.pairwise(verdict.accuracy_by_seed(records_of(accuracies), ORDER))
+    pairs = verdict.pairwise(verdict.ranking_accuracies(records_of(accuracies), ORDER))
     assert [(pair["a"], pair["b"]) for pair in pairs] == [
         (ORDER[i], ORDER[j]) for i in range(4) for j in range(i + 1, 4)
     ]
@@ -244,96 +477,38 @@ def test_pairwise_matches_scipy_with_holm_over_all_pairs():
     for pair, p_value, p_holm in zip(pairs, p_values, holm_reference(p_values)):
         differences = accuracies[pair["a"]] - accuracies[pair["b"]]
         assert pair["diff"] == pytest.approx(differences.mean(), abs=1e-12)
-        assert (pair["diff_ci95_low"], pair["diff_ci95_high"]) == pytest.approx(t_interval(differences))
+        interval = stats.t.interval(0.95, SEEDS - 1, loc=differences.mean(), scale=stats.sem(differences))
+        assert (pair["diff_ci95_low"], pair["diff_ci95_high"]) == pytest.approx(interval)
         assert pair["p_value"] == pytest.approx(p_value, rel=1e-6)
         assert pair["p_holm"] == pytest.approx(p_holm, rel=1e-6)
         assert pair["significant"] == (p_holm < 0.05)
     assert any(pair["significant"] for pair in pairs)
 
 
-def test_a_diverged_seed_drops_out_of_the_pairs_that_include_it_only():
+def test_a_diverged_seed_changes_only_the_pairs_that_include_it():
     accuracies = synthetic_accuracies()
     records = records_of(accuracies)
-    before = {(p["a"], p["b"]): p for p in verdict.pairwise(verdict.accuracy_by_seed(records, ORDER))}
+    before = {(p["a"], p["b"]): p for p in verdict.pairwise(verdict.ranking_accuracies(records, ORDER))}
     records = [r for r in records if (r["activation"], r["seed"]) != ("elu", 3)] + [record("elu", 3, None)]
-    scores = verdict.accuracy_by_seed(records, ORDER)
-    after = {(p["a"], p["b"]): p for p in verdict.pairwise(scores)}
+    after = {(p["a"], p["b"]): p for p in verdict.pairwise(verdict.ranking_accuracies(records, ORDER))}
     for key, pair in after.items():
+        assert pair["paired_seeds"] == SEEDS  # The diverged seed stays, at chance.
         if "elu" in key:
-            assert pair["paired_seeds"] == SEEDS - 1
             assert pair["diff"] != before[key]["diff"]
         else:
-            assert pair["paired_seeds"] == SEEDS
-            assert pair["diff"] == before[key]["diff"]
-            assert pair["p_value"] == before[key]["p_value"]
-    rows = verdict.compare_with_best(scores)
-    assert rows["elu"]["paired_seeds"] == SEEDS - 1
-    assert rows["sigmoid"]["paired_seeds"] == SEEDS
+            assert pair["diff"] == before[key]["diff"] and pair["p_value"] == before[key]["p_value"]
 
 
 def test_diverged_note_names_the_diverged_runs_or_is_none():
     records = records_of(synthetic_accuracies())
-    assert verdict.diverged_note(records, LABELS) is None
+    assert verdict_text.diverged_note(records, LABELS) is None
     records += [record("sigmoid", 9, None), record("elu", 8, None), record("sigmoid", 7, None)]
-    note = verdict.diverged_note(records, LABELS)
+    note = verdict_text.diverged_note(records, LABELS)
     assert "ELU on seed 8" in note
     assert "Sigmoid on seeds 7 and 9" in note
     assert note.index("ELU") < note.index("Sigmoid")  # The order of the labels.
-    assert "left out of every paired comparison that includes it" in note
+    assert "at chance accuracy" in note
     assert "\n" not in note
-
-
-# The headline.
-
-
-def p_text(p_holm):
-    return "p_holm < 0.001" if p_holm < 0.001 else f"p_holm = {p_holm:.2g}"
-
-
-def test_headline_names_the_best_the_tied_and_the_worse_with_pp_and_p_holm():
-    accuracies = synthetic_accuracies()
-    scores = verdict.accuracy_by_seed(records_of(accuracies), ORDER)
-    rows = verdict.compare_with_best(scores)
-    sentence = verdict.headline(rows, LABELS, scores)
-    best = max(ORDER, key=lambda name: accuracies[name].mean())
-    assert sentence.startswith(f"{LABELS[best]} is best ({accuracies[best].mean():.4f}, 7 seeds)")
-    others = [name for name in ORDER if name != best]
-    p_values = [stats.ttest_rel(accuracies[name], accuracies[best]).pvalue for name in others]
-    adjusted = dict(zip(others, holm_reference(p_values)))
-    tied = [LABELS[name] for name in others if adjusted[name] >= 0.05]
-    worse = [name for name in others if adjusted[name] < 0.05]
-    assert tied and "sigmoid" in worse
-    for label in tied:
-        assert label in sentence.split("tied with it")[0]
-    # The largest shortfall first: "Sigmoid is worse by x pp (...) and ELU by y pp (...)".
-    shortfall = {name: abs((accuracies[name] - accuracies[best]).mean()) * 100 for name in worse}
-    worse.sort(key=shortfall.get, reverse=True)
-    for position, name in enumerate(worse):
-        words = "is worse by" if position == 0 else "by"
-        amount = f"{shortfall[name]:.2f} pp ({p_text(adjusted[name])})"
-        assert f"{LABELS[name]} {words} {amount}" in sentence
-    assert sentence.endswith(".") and "\n" not in sentence and sentence.count("; ") <= 3
-
-
-def test_headline_with_one_seed_says_nothing_can_be_ranked_and_how_many_seeds_are_needed():
-    accuracies = synthetic_accuracies()
-    scores = {name: {0: float(values[0])} for name, values in accuracies.items()}
-    sentence = verdict.headline(verdict.compare_with_best(scores), LABELS, scores)
-    best = max(ORDER, key=lambda name: accuracies[name][0])
-    assert sentence.startswith("With 1 seed per activation nothing can be ranked yet")
-    assert f"{LABELS[best]} has the highest test accuracy ({accuracies[best][0]:.4f})" in sentence
-    assert "at least 3 seeds" in sentence and "--seeds 3" in sentence
-
-
-def test_headline_mentions_diverged_and_too_few_seed_activations():
-    accuracies = synthetic_accuracies()
-    records = records_of({name: accuracies[name] for name in ("relu", "sigmoid")})
-    records += [record("elu", 0, 0.99), record("elu", 1, 0.99)]
-    records += [record("gelu", seed, None) for seed in range(SEEDS)]
-    scores = verdict.accuracy_by_seed(records, ORDER)
-    sentence = verdict.headline(verdict.compare_with_best(scores), LABELS, scores)
-    assert "ELU has too few seeds" in sentence
-    assert "GELU (tanh approx.) diverged on every seed" in sentence
 
 
 # Figures.
@@ -341,7 +516,7 @@ def test_headline_mentions_diverged_and_too_few_seed_activations():
 
 @pytest.fixture(scope="module")
 def synthetic_pairs():
-    return verdict.pairwise(verdict.accuracy_by_seed(records_of(synthetic_accuracies()), ORDER))
+    return verdict.pairwise(verdict.ranking_accuracies(records_of(synthetic_accuracies()), ORDER))
 
 
 def test_pairwise_matrix_holds_row_minus_column_in_pp_with_stars_only_where_significant(synthetic_pairs):
@@ -466,23 +641,6 @@ def test_an_activation_far_below_the_rest_is_named_instead_of_flattening_the_oth
     drawing.plt.close(fig)
 
 
-def test_a_tie_with_a_wide_interval_is_called_undecided_not_tied():
-    # Sigmoid learns on three seeds and stays at chance on two: no significant difference,
-    # but no evidence of equal accuracy either.
-    scores = {
-        "relu": {0: 0.989, 1: 0.990, 2: 0.988, 3: 0.989, 4: 0.990},
-        "gelu": {0: 0.988, 1: 0.990, 2: 0.989, 3: 0.988, 4: 0.990},
-        "sigmoid": {0: 0.898, 1: 0.926, 2: 0.901, 3: 0.113, 4: 0.113},
-    }
-    rows = verdict.compare_with_best(scores)
-    assert rows["sigmoid"]["verdict"] == "tied with best"  # p_holm >= 0.05
-    labels = {"relu": "ReLU", "gelu": "GELU", "sigmoid": "Sigmoid"}
-    sentence = verdict.headline(rows, labels, scores)
-    assert "GELU is tied with it" in sentence
-    assert "Sigmoid is undecided" in sentence and "more seeds are needed" in sentence
-    assert "Sigmoid is tied" not in sentence and "Sigmoid and" not in sentence
-
-
 def test_pairwise_colours_resolve_small_differences_beside_an_activation_at_chance():
     scores = {
         "relu": {0: 0.990, 1: 0.991, 2: 0.989},
@@ -493,3 +651,74 @@ def test_pairwise_colours_resolve_small_differences_beside_an_activation_at_chan
     low, high = fig.axes[0].images[0].get_clim()
     assert high == pytest.approx(0.5) and low == pytest.approx(-0.5)  # ReLU − ELU, in pp.
     drawing.plt.close(fig)
+
+
+# The calibration script.
+
+
+def calibration_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "verdict_calibration.py"
+    spec = importlib.util.spec_from_file_location("verdict_calibration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def small_extract(calibration):
+    """Three activations that learn, one stuck on a seed, per-image predictions."""
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 10, 400)
+    records = []
+    for name in ("relu", "elu", "gelu", "sigmoid"):
+        for seed in range(4):
+            if name == "sigmoid" and seed == 3:
+                predicted = np.full(400, 1)
+            else:
+                wrong = rng.random(400) < np.where(np.arange(400) < 40, 0.3, 0.0)
+                predicted = np.where(wrong, (labels + 1) % 10, labels)
+            accuracy = float(np.mean(predicted == labels))
+            records.append(record(name, seed, accuracy, {"label": labels, "predicted": predicted,
+                                                         "p_true": (predicted == labels) * 1.0}))  # fmt: skip
+    return records, calibration.extract_from_records(records, 10, "test")
+
+
+def test_calibration_extract_keeps_accuracies_images_some_run_got_wrong_and_stuck_classes():
+    calibration = calibration_module()
+    records, extract = small_extract(calibration)
+    assert extract["accuracy"]["relu"] == [r["test_accuracy"] for r in records if r["activation"] == "relu"]
+    images = extract["images"]
+    assert images["count"] == 400 and images["stuck_classes"] == [1]
+    assert set(images["runs"]) == {"relu", "elu", "gelu"}  # Sigmoid has a stuck run: not in the pool.
+    wrong_somewhere = set()
+    for r in records:
+        if r["activation"] != "sigmoid":
+            wrong_somewhere |= set(np.flatnonzero(r["test_predictions"]["predicted"] != r["test_predictions"]["label"]))
+    assert len(images["hard_labels"]) == len(wrong_somewhere)
+    assert sum(images["errors"]["relu"]) == sum(round((1 - r["test_accuracy"]) * 400) for r in records
+                                                if r["activation"] == "relu")  # fmt: skip
+
+
+def test_calibration_is_reproducible_and_ends_with_the_three_rates(tmp_path, capsys):
+    calibration = calibration_module()
+    _, extract = small_extract(calibration)
+    path = tmp_path / "extract.json"
+    path.write_text(__import__("json").dumps(extract))
+    outputs = []
+    for _ in range(2):
+        assert calibration.main(["--data", str(path), "--experiments", "30", "--image-experiments", "10"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    last = outputs[0].strip().splitlines()[-1]
+    names = [part.split("=")[0] for part in last.split()]
+    assert names == ["false_worse_rate", "best_set_coverage", "power"]
+    assert all(0.0 <= float(part.split("=")[1]) <= 1.0 for part in last.split())
+
+
+def test_calibration_without_an_extract_fails_with_one_line(tmp_path, capsys):
+    calibration = calibration_module()
+    assert calibration.main(["--data", str(tmp_path / "missing.json")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "no extract at" in error

@@ -1,0 +1,353 @@
+"""The numbers behind the verdict: pure functions of plain arrays, no records, no words.
+
+Accuracies are fractions in [0, 1]; every interval of an accuracy is clipped to that range.
+Paired differences are rounded to `DECIMALS` decimals before anything looks at their
+spread: a test set has far fewer than 10^12 images, so this removes only binary noise
+(0.99 - 0.98 != 0.98 - 0.97), which would otherwise turn equal differences into a tiny
+spread.
+
+The best set is Hsu's multiple comparisons with the best (MCB), in a Bonferroni form: for
+activations i and j with paired differences d_ij over the n seeds both have,
+
+    c_ij = t.ppf(1 - level, n - 1),   level = alpha / (K (K - 1))
+    U_i  = max(0, min over j != i of (mean d_ij + c_ij se_ij))
+    L_i  = min(0, min over j != i of (mean d_ij - c_ij se_ij))
+
+and the best set is every i that no other activation is shown to beat, {i : min_j (mean d_ij
++ c_ij se_ij) >= 0}. [L_i, U_i] bounds mu_i - max over j != i of mu_j for every i at once
+with probability at least 1 - alpha (Hsu, "Multiple Comparisons", 1996, ch. 4). A tie at
+exactly 0 keeps i in the set: only a bound strictly below 0 shows it is worse.
+
+Why alpha / (K (K - 1)) and not Hsu's alpha / (K - 1): Hsu's level keeps *the* best in the
+set with probability 1 - alpha, but when all K activations are equal every one of them is a
+best, and one is left out whenever any of the K (K - 1) / 2 pairs looks different, which
+happens far more often (simulated: 12% at K = 6 and 18% at K = 10 with 5 seeds; 10% even at
+K = 2, the old verdict's very problem). The summary promises that equal activations are all
+kept with probability 0.95, so each ordered comparison gets alpha / (K (K - 1)): Bonferroni
+over every pair, two-sided. The truly best is then kept with probability at least
+1 - alpha / K. `benchmarks/verdict_calibration.py` shows both.
+Zero spread. When a pair's paired differences are all equal, the t statistic divides by 0;
+that is not certainty. Such a pair is judged by the exact sign-flip (randomisation) test
+instead, which with n seeds cannot give a one-sided p below 2^-n (two-sided 2^(1-n): 0.0625
+at 5 seeds). Inverting it at the one-sided level of the best set: every location other than
+the constant difference is rejected exactly when 2^-n <= that level, so the pair's bounds
+collapse to the constant difference; otherwise nothing is rejected and the bounds are
+uninformative (-inf, +inf). At K = 6 and alpha = 0.05 the level is 0.05 / 30 = 0.0017, so
+a zero-spread pair needs 10 seeds to say anything.
+
+A pair with fewer than `MIN_SEEDS` shared seeds also has uninformative bounds.
+"""
+
+import itertools
+import math
+
+import numpy as np
+from scipy import optimize, stats
+
+ALPHA = 0.05
+DECIMALS = 12
+MIN_SEEDS = 3
+POWER = 0.8
+# Above this many seeds the sign-flip test's 2^n arrangements are not enumerated.
+MAX_SIGN_FLIP_SEEDS = 20
+
+
+def t_interval(values, confidence: float = 0.95, bounds=(0.0, 1.0)) -> tuple[float | None, float | None]:
+    """The t interval of the mean of `values`, clipped to `bounds`; (None, None) below 2 values.
+
+    Accuracies live in [0, 1], so an interval that leaves it (sigmoid at chance on two of
+    five seeds) is cut at the edge instead of claiming impossible values.
+    """
+    values = np.asarray(list(values), dtype=float)
+    if len(values) < 2:
+        return None, None
+    half_width = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+    mean = float(values.mean())
+    low, high = bounds
+    return float(np.clip(mean - half_width, low, high)), float(np.clip(mean + half_width, low, high))
+
+
+def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float | None, float | None]:
+    """Exact (Clopper-Pearson) interval of a proportion: "2 of 5 runs stuck" -> (0.053, 0.853).
+
+    (None, None) when there are no trials.
+    """
+    if trials == 0:
+        return None, None
+    interval = stats.binomtest(int(successes), int(trials)).proportion_ci(confidence, method="exact")
+    return float(interval.low), float(interval.high)
+
+
+def sign_flip_p(differences, alternative: str = "two-sided") -> float:
+    """Exact sign-flip (randomisation) p-value of "the paired differences are centred on 0".
+
+    Every one of the 2^n sign patterns is equally likely under the null; p is the share of
+    them whose sum is at least as extreme as the observed sum. `alternative` is "two-sided",
+    "greater" (differences above 0) or "less". Zeros flip to themselves.
+    """
+    differences = np.round(np.asarray(differences, dtype=float), DECIMALS)
+    if len(differences) > MAX_SIGN_FLIP_SEEDS:
+        raise ValueError(f"the exact sign-flip test enumerates 2^n patterns; n = {len(differences)} is too many")
+    signs = np.array(list(itertools.product((1.0, -1.0), repeat=len(differences))))
+    sums = np.round(signs @ differences, DECIMALS)
+    observed = round(float(differences.sum()), DECIMALS)
+    if alternative == "two-sided":
+        return float(np.mean(np.abs(sums) >= abs(observed)))
+    if alternative == "greater":
+        return float(np.mean(sums >= observed))
+    if alternative == "less":
+        return float(np.mean(sums <= observed))
+    raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', not {alternative!r}")
+
+
+def has_spread(differences) -> bool:
+    """Whether the rounded paired differences are not all equal."""
+    differences = np.round(np.asarray(differences, dtype=float), DECIMALS)
+    return len(differences) > 1 and bool(differences.max() > differences.min())
+
+
+def paired_p(a, b) -> tuple[float, str]:
+    """Two-sided p of "a and b have the same mean", paired: the t-test, or the exact
+    sign-flip test where the differences have no spread. Returns (p, the test's name)."""
+    differences = np.round(np.asarray(a, dtype=float) - np.asarray(b, dtype=float), DECIMALS)
+    if not has_spread(differences):
+        return sign_flip_p(differences), "sign-flip"
+    return float(stats.ttest_1samp(differences, 0.0).pvalue), "t"
+
+
+def holm(p_values) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given (Holm, 1979).
+
+    The k-th smallest of m p-values is multiplied by m - k + 1; a running maximum keeps the
+    adjusted values in the order of the raw ones, and they are capped at 1.
+    """
+    p_values = list(p_values)
+    adjusted = [0.0] * len(p_values)
+    running_max = 0.0
+    for rank, index in enumerate(np.argsort(p_values, kind="stable")):
+        running_max = max(running_max, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running_max
+    return adjusted
+
+
+def pair_statistics(accuracies) -> dict[str, np.ndarray]:
+    """Every ordered pair's paired differences over the seeds both activations have.
+
+    `accuracies` has shape (..., K, S): activation, seed; NaN where that activation has no
+    run on that seed. Leading axes are independent experiments (the calibration passes
+    thousands at once; the summary passes one). Returns arrays of shape (..., K, K):
+    `mean` (of a_i - a_j), `se` (sample sd / sqrt(n)), `sd`, `seeds` (n) and `constant`
+    (the rounded differences have no spread). Entries with n < 2 have NaN mean or sd.
+    """
+    accuracies = np.asarray(accuracies, dtype=float)
+    differences = np.round(accuracies[..., :, None, :] - accuracies[..., None, :, :], DECIMALS)
+    present = np.isfinite(differences)
+    seeds = present.sum(axis=-1)
+    filled = np.where(present, differences, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = filled.sum(axis=-1) / seeds
+        squares = np.where(present, (differences - mean[..., None]) ** 2, 0.0).sum(axis=-1)
+        sd = np.sqrt(squares / (seeds - 1))
+        se = sd / np.sqrt(seeds)
+    highest = np.where(present, differences, -np.inf).max(axis=-1)
+    lowest = np.where(present, differences, np.inf).min(axis=-1)
+    constant = (seeds >= 1) & (highest == lowest)
+    # A spread far below the rounding grid is rounding, not spread.
+    sd = np.where(constant, 0.0, sd)
+    se = np.where(constant, 0.0, se)
+    return {"mean": mean, "se": se, "sd": sd, "seeds": seeds, "constant": constant}
+
+
+def comparison_level(ranked: int, alpha: float = ALPHA) -> float:
+    """The one-sided level of each comparison in the best set: alpha / (K (K - 1)), so that
+    equal activations are all kept with probability at least 1 - alpha (module docstring)."""
+    return alpha / max(ranked * (ranked - 1), 1)
+
+
+def pair_bounds(mean, se, df, seeds, constant, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided (lower, upper) confidence bounds on mu_i - mu_j, each at `level`.
+
+    t bounds mean -/+ t.ppf(1 - level, df) se, except: a pair with fewer than MIN_SEEDS
+    seeds, or no finite statistics, is uninformative (-inf, +inf); a zero-spread pair
+    (`constant`) collapses to its constant difference when the exact sign-flip test can
+    reach `level` (2^-n <= level) and is uninformative otherwise (see the module docstring).
+    `df` is n - 1 for seeds alone, or Satterthwaite's where the test images' noise counts.
+    """
+    mean, se, df = (np.asarray(x, dtype=float) for x in (mean, se, df))
+    seeds, constant = np.asarray(seeds), np.asarray(constant, dtype=bool)
+    usable = (seeds >= MIN_SEEDS) & np.isfinite(mean)
+    with np.errstate(invalid="ignore"):
+        critical = stats.t.ppf(1.0 - level, np.where(usable & (df > 0), df, 1.0))
+        lower = mean - critical * se
+        upper = mean + critical * se
+    attainable = 0.5 ** np.where(usable, seeds, 0) <= level
+    lower = np.where(constant, np.where(attainable, mean, -np.inf), lower)
+    upper = np.where(constant, np.where(attainable, mean, np.inf), upper)
+    lower = np.where(usable & np.isfinite(se), lower, -np.inf)
+    upper = np.where(usable & np.isfinite(se), upper, np.inf)
+    return lower, upper
+
+
+def best_set(lower, upper) -> dict[str, np.ndarray]:
+    """Hsu's MCB from the pair bounds (..., K, K): per activation (..., K) arrays
+
+    `low` L_i and `high` U_i (the simultaneous interval of mu_i - max_{j != i} mu_j),
+    `member` (in the best set: no other activation is shown to beat it) and `gap_high`,
+    min_j upper_ij before clipping at 0: for an activation outside the set, it is at least
+    -gap_high below the best of the others.
+    """
+    lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    count = lower.shape[-1]
+    diagonal = np.eye(count, dtype=bool)
+    gap_high = np.where(diagonal, np.inf, upper).min(axis=-1)
+    gap_low = np.where(diagonal, np.inf, lower).min(axis=-1)
+    return {
+        "low": np.minimum(0.0, gap_low),
+        "high": np.maximum(0.0, gap_high),
+        "member": gap_high >= 0.0,
+        "gap_high": gap_high,
+    }
+
+
+def best_set_of(accuracies, alpha: float = ALPHA, se=None, df=None, level: float | None = None) -> dict[str, np.ndarray]:
+    """The whole MCB from (..., K, S) accuracies (NaN where a seed is missing).
+
+    With `se` and `df` (arrays (..., K, K)) the pair bounds use those, e.g. the
+    image-inclusive standard errors and Satterthwaite degrees of freedom; otherwise the
+    seeds' own spread with n - 1 degrees of freedom. `level` overrides the per-comparison
+    level (the calibration uses it to show Hsu's alpha / (K - 1)). Returns `best_set`'s
+    arrays plus the pair statistics (`pairs`) and the per-comparison `level`.
+    """
+    pairs = pair_statistics(accuracies)
+    count = pairs["mean"].shape[-1]
+    level = comparison_level(count, alpha) if level is None else level
+    lower, upper = pair_bounds(
+        pairs["mean"],
+        pairs["se"] if se is None else se,
+        pairs["seeds"] - 1 if df is None else df,
+        pairs["seeds"],
+        pairs["constant"],
+        level,
+    )
+    return best_set(lower, upper) | {"pairs": pairs, "level": level, "lower": lower, "upper": upper}
+
+
+def crossed_variance(seed_totals, image_square_sum, square_sum, images: int) -> dict[str, np.ndarray]:
+    """Variance of the mean of a seeds x images table of paired differences, both crossed.
+
+    From sufficient statistics, so 10,000 images cost nothing: `seed_totals` (..., S) are
+    each seed's sum over images, `image_square_sum` is the sum over images of (that image's
+    sum over seeds)^2, `square_sum` the sum of every squared cell, `images` is I.
+
+    The two-way ANOVA without replication gives MS_seed, MS_image and MS_residual, and
+
+        V  = (MS_seed + MS_image - MS_residual) / (S I)
+        df = (MS_s + MS_i - MS_r)^2 / (MS_s^2/(S-1) + MS_i^2/(I-1) + MS_r^2/((S-1)(I-1)))
+
+    (Satterthwaite). MS_seed / (S I) alone is the variance on this test set (the seeds'
+    own spread); MS_image - MS_residual adds the variance of drawing new images. When that
+    estimate is negative it is set to 0, so V never drops below the test-set variance, and
+    the image share (MS_i - MS_r) / (MS_s + MS_i - MS_r) is clipped to [0, 1].
+    """
+    seed_totals = np.asarray(seed_totals, dtype=float)
+    image_square_sum = np.asarray(image_square_sum, dtype=float)
+    square_sum = np.asarray(square_sum, dtype=float)
+    seeds = seed_totals.shape[-1]
+    cells = seeds * images
+    total = seed_totals.sum(axis=-1)
+    correction = total**2 / cells
+    ss_seed = (seed_totals**2).sum(axis=-1) / images - correction
+    ss_image = image_square_sum / seeds - correction
+    ss_residual = np.maximum(square_sum - correction - ss_seed - ss_image, 0.0)
+    ms_seed = np.maximum(ss_seed, 0.0) / (seeds - 1)
+    ms_image = np.maximum(ss_image, 0.0) / (images - 1)
+    ms_residual = ss_residual / ((seeds - 1) * (images - 1))
+    image_part = np.maximum(ms_image - ms_residual, 0.0)
+    combined = ms_seed + image_part
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Where the image part is clipped to 0 only MS_seed is left, with S - 1 df.
+        denominator = np.where(
+            image_part > 0,
+            ms_seed**2 / (seeds - 1) + ms_image**2 / (images - 1) + ms_residual**2 / ((seeds - 1) * (images - 1)),
+            ms_seed**2 / (seeds - 1),
+        )
+        df = np.where(denominator > 0, combined**2 / denominator, float(seeds - 1))
+        image_share = np.where(combined > 0, image_part / combined, 0.0)
+    return {
+        "mean": total / cells,
+        "variance": combined / cells,
+        "df": df,
+        "image_share": np.clip(image_share, 0.0, 1.0),
+        "seed_variance": ms_seed / cells,
+        "image_variance": image_part / cells,
+        "ms_seed": ms_seed,
+        "ms_image": ms_image,
+        "ms_residual": ms_residual,
+    }
+
+
+def crossed_variance_of(table) -> dict[str, np.ndarray]:
+    """`crossed_variance` of a seeds x images table of differences (e.g. -1/0/1 per image)."""
+    table = np.asarray(table, dtype=float)
+    return crossed_variance(
+        table.sum(axis=-1), (table.sum(axis=-2) ** 2).sum(axis=-1), (table**2).sum(axis=(-2, -1)), table.shape[-1]
+    )
+
+
+def mcnemar_exact(first_correct, second_correct) -> dict:
+    """Exact McNemar test of two classifiers scored on the same images.
+
+    Only the discordant images count: b where only the first is right, c where only the
+    second is; under "equal accuracy" b ~ Binomial(b + c, 1/2). Two-sided p; 1.0 when no
+    image is discordant.
+    """
+    first, second = np.asarray(first_correct, dtype=bool), np.asarray(second_correct, dtype=bool)
+    only_first, only_second = int(np.sum(first & ~second)), int(np.sum(~first & second))
+    discordant = only_first + only_second
+    p_value = 1.0 if discordant == 0 else float(stats.binomtest(only_first, discordant, 0.5).pvalue)
+    return {"only_first": only_first, "only_second": only_second, "p_value": p_value}
+
+
+def power(difference: float, sd: float, seeds: int, level: float, fixed_variance: float = 0.0) -> float:
+    """Probability that a one-sided paired t-test at `level` detects a true `difference`.
+
+    The t statistic of n paired differences with standard deviation `sd` follows a
+    noncentral t with n - 1 degrees of freedom and noncentrality difference / (sd / sqrt n).
+    `fixed_variance` is a part of the mean's variance that more seeds do not shrink (the
+    test images' noise); it is added to sd^2 / n, an approximation that keeps n - 1 df.
+    """
+    if seeds < 2:
+        return float("nan")
+    scale = math.sqrt(sd**2 / seeds + fixed_variance)
+    if scale == 0:
+        return 1.0 if difference > 0 else float(level)
+    critical = stats.t.ppf(1.0 - level, seeds - 1)
+    return float(stats.nct.sf(critical, seeds - 1, difference / scale))
+
+
+def detectable_difference(sd: float, seeds: int, level: float, target: float = POWER,
+                          fixed_variance: float = 0.0) -> float | None:  # fmt: skip
+    """The smallest true difference detected with probability `target`; None when sd is 0
+    or below 2 seeds (nothing to compute it from)."""
+    if seeds < 2 or not (sd > 0 or fixed_variance > 0):
+        return None
+    scale = math.sqrt(sd**2 / seeds + fixed_variance)
+    high = scale
+    while power(high, sd, seeds, level, fixed_variance) < target:
+        high *= 2
+    return float(optimize.brentq(lambda d: power(d, sd, seeds, level, fixed_variance) - target, 0.0, high,
+                                 xtol=1e-12))  # fmt: skip
+
+
+def seeds_needed(difference: float, sd: float, level: float, target: float = POWER,
+                 fixed_variance: float = 0.0, most: int = 1000) -> int | None:  # fmt: skip
+    """The fewest seeds whose one-sided t-test at `level` detects `difference` with
+    probability `target`; None when not reachable within `most` seeds (the fixed variance
+    alone can make a difference undetectable by seeds)."""
+    if not sd > 0 and not fixed_variance > 0:
+        # No spread: the sign-flip test decides, and it needs 2^-n <= level.
+        return max(MIN_SEEDS, math.ceil(math.log2(1.0 / level)))
+    for seeds in range(2, most + 1):
+        if power(difference, sd, seeds, level, fixed_variance) >= target:
+            return max(seeds, MIN_SEEDS)
+    return None
