@@ -30,8 +30,8 @@ from activation_comparison import quiet_start  # noqa: E402
 
 quiet_start.import_backend()
 
-from activation_comparison import data, execution, experiment, hardware, losses  # noqa: E402
-from activation_comparison.config import PRECISIONS, ExperimentConfig, UsageError  # noqa: E402
+from activation_comparison import config, data, execution, experiment, hardware  # noqa: E402
+from activation_comparison.config import UsageError  # noqa: E402
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -41,33 +41,46 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see --help)")
 
 
+def add_setting(parser: ArgumentParser, name: str, declared: config.Setting) -> None:
+    """One flag from one setting's declaration (`config.SETTINGS`)."""
+    default = config.DEFAULTS[name]
+    if isinstance(default, bool):
+        # A switch: the flag turns the default around (--no-diagnostics, --tensorboard).
+        parser.add_argument(declared.flag, dest=name, action="store_false" if default else "store_true",
+                            help=declared.help)  # fmt: skip
+        return
+    options = {"dest": name, "help": declared.help, "metavar": declared.metavar}
+    if declared.choices:
+        options["choices"] = list(declared.choices())
+    if name == "activations":
+        # Several names, one setting: "relu elu" and "relu,elu" both work.
+        options |= {"nargs": "+", "default": list(default)}
+    elif declared.sweep:
+        # Clip flags start empty so the command line can tell whether any was given.
+        options |= {"nargs": "+", "type": float, "default": [] if name.startswith("clip_") else [default]}
+    else:
+        options |= {"type": type(default) if default is not None else int, "default": default}
+    if default is not None and not name.startswith("clip_") and "default:" not in declared.help:
+        shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
+        options["help"] += f" (default: {shown})"
+    parser.add_argument(declared.flag, **options)
+
+
 def build_parser() -> ArgumentParser:
-    defaults = ExperimentConfig()
     parser = ArgumentParser(
         prog="compare_activations.py",
-        description="Train the classic Keras MNIST CNN once per activation function and "
-        "seed, and write histories, a summary and figures to RESULTS_DIR/<run-name>/. "
-        "Several --learning-rate, --clip-value and --clip-norm values (and --no-clip beside "
-        "them) make a sweep: every combination gets its own run folder.",
+        description="Train a network (the classic Keras MNIST CNN by default) once per activation "
+        "function and seed, and write histories, a summary and figures to RESULTS_DIR/<run-name>/. "
+        "Settings whose help says 'several values sweep' take several values (and --no-clip "
+        "beside the clip flags): every combination gets its own run folder.",
     )
-    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="training epochs per run (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="training batch size (default: %(default)s)")
-    parser.add_argument("--learning-rate", type=float, nargs="+", default=[defaults.learning_rate], metavar="LR", help="Adam learning rate; several values sweep (default: %(default)s)")
-    parser.add_argument("--clip-value", type=float, nargs="+", default=[], metavar="V", help=f"clip each gradient element to ±V; several values sweep (default: {defaults.clip_value}, as in the article, when no clip flag is given)")
-    parser.add_argument("--clip-norm", type=float, nargs="+", default=[], metavar="V", help="rescale each variable's gradient to L2 norm at most V (Keras' clipnorm); several values sweep")
+    for name, declared in config.SETTINGS.items():
+        if declared.flag is not None:
+            add_setting(parser, name, declared)
     parser.add_argument("--no-clip", action="store_true", help="no gradient clipping; beside --clip-value or --clip-norm it adds an unclipped setting to the sweep")
-    parser.add_argument("--loss", choices=list(losses.LOSSES), default=defaults.loss, help="training loss; binary_crossentropy reproduces the article's setting (accuracy stays top-1 classification accuracy, the article's binary accuracy is recorded separately)")
-    parser.add_argument("--activations", nargs="+", default=list(defaults.activations), metavar="NAME", help=f"activations to compare (default: {' '.join(defaults.activations)}); any Keras built-in such as swish, mish or tanh also works")
-    parser.add_argument("--seeds", type=int, default=defaults.seeds, help="run seeds 0..K-1 for every activation (default: %(default)s)")
-    parser.add_argument("--validation-split", type=float, default=defaults.validation_split, help="fraction of the training images held out for validation, the last ones as in Keras (default: %(default)s)")
-    parser.add_argument("--train-limit", type=int, metavar="N", help="use only the first N training images (quick looks and tests)")
-    parser.add_argument("--dataset", choices=("mnist", "fashion_mnist"), default=defaults.dataset, help="which dataset (default: %(default)s, the copy shipped with this project)")
     parser.add_argument("--data", metavar="PATH", help="other local data: a Keras-layout .npz or a folder of the four IDX files")
     parser.add_argument("--results-dir", default="results", help="where run folders are written (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="retrain runs that are already finished")
-    parser.add_argument("--no-diagnostics", action="store_true", help="skip the per-epoch gradient, clipping and dead-unit measurements")
-    parser.add_argument("--probe-size", type=int, default=defaults.probe_size, help="validation images used for the diagnostics (default: %(default)s)")
-    parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision, help="Keras mixed-precision policy; it changes the numbers, so it is part of the folder name (default: %(default)s)")
     parser.add_argument("--threads", type=int, metavar="T", help="intra-op threads per run; the same seed gives the same numbers only with the same T (default: the backend's, or cores / workers with --workers, or 1 with --ray)")
     parser.add_argument("--workers", type=int, metavar="N", help="train up to N runs at once, each in its own process")
     parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help="run every pending run as a Ray task: a local Ray instance, or an existing cluster at ADDRESS (auto, or HOST:PORT from `ray start --head`); needs pip install -e \".[ray]\"")
@@ -88,41 +101,32 @@ def check_execution_flags(options) -> None:
             raise UsageError(message)
 
 
-def clip_settings(options) -> list[tuple[float | None, float | None]]:
-    """(clip_value, clip_norm) for each clip setting asked for, in the order given."""
-    settings = [(value, None) for value in options.clip_value]
-    settings += [(None, norm) for norm in options.clip_norm]
+def clip_settings(options) -> list[dict]:
+    """{clip_value, clip_norm} for each clip setting asked for, in the order given: the two
+    clip flags and --no-clip are one swept choice, since Keras takes at most one clip."""
+    settings = [{"clip_value": value, "clip_norm": None} for value in options.clip_value]
+    settings += [{"clip_value": None, "clip_norm": norm} for norm in options.clip_norm]
     if options.no_clip:
-        settings.append((None, None))
-    return settings or [(ExperimentConfig.clip_value, None)]
+        settings.append({"clip_value": None, "clip_norm": None})
+    return settings or [{"clip_value": config.DEFAULTS["clip_value"], "clip_norm": None}]
 
 
-def configs_from_arguments(options) -> list[ExperimentConfig]:
+def configs_from_arguments(options) -> list[config.ExperimentConfig]:
     """One checked config per combination of the swept settings; any bad value is refused
     before anything trains."""
-    names = [name for item in options.activations for name in item.split(",") if name]
-    configs = [
-        ExperimentConfig(
-            activations=tuple(names),
-            seeds=options.seeds,
-            epochs=options.epochs,
-            batch_size=options.batch_size,
-            learning_rate=learning_rate,
-            clip_value=clip_value,
-            clip_norm=clip_norm,
-            loss=options.loss,
-            validation_split=options.validation_split,
-            train_limit=options.train_limit,
-            dataset=options.dataset,
-            diagnostics=not options.no_diagnostics,
-            probe_size=options.probe_size,
-            precision=options.precision,
-        )
-        for learning_rate, (clip_value, clip_norm) in itertools.product(
-            options.learning_rate, clip_settings(options)
-        )
+    fixed = {name: getattr(options, name) for name, declared in config.SETTINGS.items()
+             if declared.flag is not None and not declared.sweep}  # fmt: skip
+    fixed["activations"] = tuple(name for item in options.activations for name in item.split(",") if name)
+    swept = [
+        [{name: value} for value in getattr(options, name)]
+        for name, declared in config.SETTINGS.items()
+        if declared.sweep and not name.startswith("clip_")
     ]
-    return list({config.run_name(): config for config in configs}.values())
+    configs = [
+        config.ExperimentConfig(**fixed, **{key: value for part in combination for key, value in part.items()})
+        for combination in itertools.product(*swept, clip_settings(options))
+    ]
+    return list({experiment_config.run_name(): experiment_config for experiment_config in configs}.values())
 
 
 def main(argv=None) -> int:
@@ -135,8 +139,8 @@ def main(argv=None) -> int:
         configs = configs_from_arguments(options)
         check_execution_flags(options)
         dataset = data.load_dataset(options.dataset, options.data)
-        for config in configs:
-            data.Split.of(dataset, config)  # Refuse a bad split before anything trains.
+        for experiment_config in configs:
+            data.Split.of(dataset, experiment_config)  # Refuse a bad split before anything trains.
         if options.precision == "mixed_bfloat16" and not hardware.has_bf16():
             print("note: this CPU has no native bfloat16 (AVX-512 BF16 or AMX), so "
                   "mixed_bfloat16 is emulated and will be slower than float32", flush=True)  # fmt: skip
@@ -144,9 +148,9 @@ def main(argv=None) -> int:
         runner = execution.make_runner(dataset, options.workers, threads, options.ray, options.gpus_per_run)
         command = shlex.join(["python", "compare_activations.py", *argv])
         try:
-            for config in configs:
+            for experiment_config in configs:
                 run_dir = experiment.run_experiment(
-                    config, dataset, Path(options.results_dir), force=options.force,
+                    experiment_config, dataset, Path(options.results_dir), force=options.force,
                     command=command, runner=runner, threads=threads,
                 )  # fmt: skip
                 print(f"Results: {run_dir}")

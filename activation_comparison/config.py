@@ -1,18 +1,27 @@
-"""The settings of one comparison, checked when they are made, and the run folder's name."""
+"""The settings of one comparison, each declared once, and the run folder's name.
 
+A setting is one field of `ExperimentConfig`, made by `setting(...)`: its type and default,
+its check and one-line error, its command-line flag and help, its token in the folder name
+(left out at the default where so declared, so that older folder names stay), whether it
+defines the folder (`identity`), and whether several values sweep. The config's checks,
+the folder name, the identity check that keeps a folder to one setting, the command line
+and the index's sweeps all read these declarations (`SETTINGS`).
+"""
+
+import dataclasses
 import math
-from dataclasses import dataclass
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import activations
 from activation_comparison import losses
+from activation_comparison.errors import UsageError  # noqa: F401 (re-exported)
 
 DATASETS = ("mnist", "fashion_mnist")
 # Keras' mixed-precision policies; each changes the numbers, so it is part of the folder name.
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-
-
-class UsageError(Exception):
-    """Bad settings or data: the message says what was wrong and what to do."""
 
 
 def exact_number(value: float) -> str:
@@ -25,6 +34,98 @@ def exact_number(value: float) -> str:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """How one setting is checked, named, asked for and compared; see the module docstring.
+
+    `check(value, flag)` returns the one-line error ("--epochs must be at least 1, got 0")
+    or None. `token(value,
+    config)` is its part of the folder name, or None for no part. A setting with `identity`
+    changes what a run computes, so a folder holds runs of one value only. `sweep`: the flag
+    takes several values, each making its own folder. `none_label` names None on a sweep
+    figure's axis.
+    """
+
+    flag: str | None
+    help: str
+    check: Callable[[Any, str], str | None] | None = None
+    token: Callable[[Any, "ExperimentConfig"], str | None] | None = None
+    omit_at_default: bool = False
+    identity: bool = True
+    sweep: bool = False
+    choices: Callable[[], typing.Sequence[str]] | None = None
+    none_label: str = "none"
+    metavar: str | None = None
+
+
+def setting(default, flag: str | None, help: str, **declaration) -> Any:
+    """A field of `ExperimentConfig` carrying its `Setting` declaration."""
+    return field(default=default, metadata={"setting": Setting(flag, help, **declaration)})
+
+
+# Checks: each takes the value and the setting's flag, and returns the one-line error or None.
+
+
+def at_least(smallest: int, unit: str = ""):
+    def check(value, flag):
+        if value is None or value >= smallest:
+            return None
+        return f"{flag} must be at least {smallest}{unit}, got {value}"
+
+    return check
+
+
+def positive_number(hint: str = "", what: str = "number"):
+    def check(value, flag):
+        if value is None or (math.isfinite(value) and value > 0):
+            return None
+        return f"{flag} must be a positive {what}, got {value}{hint}"
+
+    return check
+
+
+def between_zero_and_one(value, flag):
+    return None if 0 < value < 1 else f"{flag} must be between 0 and 1, got {value}"
+
+
+def one_of(choices: Callable[[], typing.Sequence[str]], noun: str):
+    def check(value, flag):
+        return None if value in choices() else f"{flag}: unknown {noun} {value!r}, choose from {', '.join(choices())}"
+
+    return check
+
+
+def known_activations(names, flag):
+    for name in names:
+        try:
+            activations.get(name)
+        except ValueError as error:
+            return str(error)
+    if not names or len(names) != len(set(names)):
+        return f"{flag} must name each activation once"
+    return None
+
+
+# Folder-name tokens.
+
+
+def prefixed(prefix: str):
+    return lambda value, config: f"{prefix}{exact_number(value) if isinstance(value, float) else value}"
+
+
+def clip_token(kind: str):
+    """"clipvalue0.5" or "clipnorm1"; "noclip" (once, from clip_value) when neither is set."""
+
+    def token(value, config):
+        if value is not None:
+            return f"clip{kind}{exact_number(value)}"
+        if kind == "value" and config.clip_norm is None:
+            return "noclip"
+        return None
+
+    return token
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """Every setting of one comparison; the activation is the only scientific variable.
 
@@ -32,79 +133,57 @@ class ExperimentConfig:
     command line. The messages name the command-line flag of each setting.
     """
 
-    activations: tuple[str, ...] = activations.DEFAULT_ACTIVATIONS
-    seeds: int = 1  # Seeds 0..seeds-1 for every activation.
-    epochs: int = 12
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    clip_value: float | None = 0.5  # Adam(clipvalue=...), as in the article.
-    clip_norm: float | None = None  # Adam(clipnorm=...): each gradient's L2 norm.
-    loss: str = "categorical_crossentropy"
-    validation_split: float = 0.1
-    train_limit: int | None = None
-    dataset: str = "mnist"
-    diagnostics: bool = True
-    probe_size: int = 512
-    precision: str = "float32"
+    activations: tuple[str, ...] = setting(
+        activations.DEFAULT_ACTIVATIONS, "--activations",
+        "activations to compare; any Keras built-in such as swish, mish or tanh also works",
+        check=known_activations, identity=False, metavar="NAME")
+    seeds: int = setting(1, "--seeds", "run seeds 0..K-1 for every activation",
+                         check=at_least(1), identity=False)
+    dataset: str = setting("mnist", "--dataset", "which dataset (the MNIST copy shipped with this project by default)",
+                           check=one_of(lambda: DATASETS, "dataset"), choices=lambda: DATASETS, token=lambda value, config: value)
+    epochs: int = setting(12, "--epochs", "training epochs per run", check=at_least(1), token=prefixed("e"))
+    batch_size: int = setting(128, "--batch-size", "training batch size", check=at_least(1), token=prefixed("b"))
+    learning_rate: float = setting(1e-3, "--learning-rate", "Adam's learning rate; several values sweep",
+                                   check=positive_number(), token=prefixed("lr"), sweep=True, metavar="LR")
+    # Adam(clipvalue=...), as in the article; clip_norm is Keras' per-variable clipnorm.
+    clip_value: float | None = setting(
+        0.5, "--clip-value", "clip each gradient element to ±V; several values sweep "
+        "(default: 0.5, as in the article, when no clip flag is given)",
+        check=positive_number("; use --no-clip for no clipping"), token=clip_token("value"), sweep=True, metavar="V")
+    clip_norm: float | None = setting(
+        None, "--clip-norm", "rescale each variable's gradient to L2 norm at most V (Keras' clipnorm); several values sweep",
+        check=positive_number("; use --no-clip for no clipping"), token=clip_token("norm"), sweep=True, metavar="V")
+    loss: str = setting("categorical_crossentropy", "--loss",
+                        "training loss; binary_crossentropy reproduces the article's setting (accuracy stays top-1 "
+                        "classification accuracy, the article's binary accuracy is recorded separately)",
+                        check=one_of(lambda: tuple(losses.LOSSES), "loss"), choices=lambda: tuple(losses.LOSSES),
+                        token=lambda value, config: losses.get(value).short_name)
+    validation_split: float = setting(0.1, "--validation-split",
+                                      "fraction of the training images held out for validation, the last ones as in Keras",
+                                      check=between_zero_and_one, token=prefixed("val"))
+    train_limit: int | None = setting(None, "--train-limit", "use only the first N training images (quick looks and tests)",
+                                      check=at_least(2, " images"), token=prefixed("n"), omit_at_default=True, metavar="N")
+    precision: str = setting("float32", "--precision",
+                             "Keras mixed-precision policy; it changes the numbers, so it is part of the folder name",
+                             check=one_of(lambda: PRECISIONS, "precision"), choices=lambda: PRECISIONS,
+                             token=lambda value, config: value, omit_at_default=True)
+    diagnostics: bool = setting(True, "--no-diagnostics",
+                                "skip the per-epoch gradient, clipping and dead-unit measurements", identity=False)
+    probe_size: int = setting(512, "--probe-size", "validation images used for the diagnostics",
+                              check=at_least(1), identity=False)
+    margin: float = setting(0.2, "--margin", "equivalence margin in percentage points: an activation whose simultaneous "
+                            "lower bound to the best is above -PP is within the margin of the best",
+                            check=positive_number(what="number of percentage points"), identity=False, metavar="PP")
 
     def __post_init__(self):
         object.__setattr__(self, "activations", tuple(self.activations))
-        for name in self.activations:
-            try:
-                activations.get(name)
-            except ValueError as error:
-                raise UsageError(str(error)) from None
-        try:
-            losses.get(self.loss)
-        except ValueError as error:
-            raise UsageError(f"--loss: {error}") from None
-        checks = [
-            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (self.seeds >= 1, f"--seeds must be at least 1, got {self.seeds}"),
-            (self.probe_size >= 1, f"--probe-size must be at least 1, got {self.probe_size}"),
-            (
-                math.isfinite(self.learning_rate) and self.learning_rate > 0,
-                f"--learning-rate must be a positive number, got {self.learning_rate}",
-            ),
-            (
-                0 < self.validation_split < 1,
-                f"--validation-split must be between 0 and 1, got {self.validation_split}",
-            ),
-            (
-                self.train_limit is None or self.train_limit >= 2,
-                f"--train-limit must be at least 2 images, got {self.train_limit}",
-            ),
-            (
-                len(self.activations) == len(set(self.activations)) and self.activations,
-                "--activations must name each activation once",
-            ),
-            (self.dataset in DATASETS, f"--dataset must be one of {', '.join(DATASETS)}"),
-            (self.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
-            (
-                self.clip_value is None or self.clip_norm is None,
-                "set one of clip_value and clip_norm, not both: Keras optimizers accept one",
-            ),
-        ]
-        for flag, value in (("--clip-value", self.clip_value), ("--clip-norm", self.clip_norm)):
-            if value is not None:
-                checks.append(
-                    (
-                        math.isfinite(value) and value > 0,
-                        f"{flag} must be a positive number, got {value}; "
-                        "use --no-clip for no clipping",
-                    )
-                )
-        for passed, message in checks:
-            if not passed:
-                raise UsageError(message)
-
-    def clip_name(self) -> str:
-        if self.clip_value is not None:
-            return f"clipvalue{exact_number(self.clip_value)}"
-        if self.clip_norm is not None:
-            return f"clipnorm{exact_number(self.clip_norm)}"
-        return "noclip"
+        for item in dataclasses.fields(self):
+            declared = item.metadata["setting"]
+            problem = declared.check(getattr(self, item.name), declared.flag) if declared.check else None
+            if problem:
+                raise UsageError(problem)
+        if self.clip_value is not None and self.clip_norm is not None:
+            raise UsageError("set one of clip_value and clip_norm, not both: Keras optimizers accept one")
 
     def run_name(self) -> str:
         """A readable folder name from the settings that change what a run computes.
@@ -112,19 +191,34 @@ class ExperimentConfig:
         Activations and seeds are left out on purpose: adding either to a configuration
         trains only the new runs and keeps the finished ones.
         """
-        name = (
-            f"{self.dataset}-e{self.epochs}-b{self.batch_size}"
-            f"-lr{exact_number(self.learning_rate)}-{self.clip_name()}"
-            f"-{losses.get(self.loss).short_name}-val{exact_number(self.validation_split)}"
-        )
-        if self.train_limit is not None:
-            name += f"-n{self.train_limit}"
-        if self.precision != "float32":
-            name += f"-{self.precision}"
-        return name
+        tokens = []
+        for item in dataclasses.fields(self):
+            declared = item.metadata["setting"]
+            value = getattr(self, item.name)
+            if declared.token is None or (declared.omit_at_default and value == item.default):
+                continue
+            token = declared.token(value, self)
+            if token is not None:
+                tokens.append(token)
+        return "-".join(tokens)
 
     @staticmethod
     def identity(settings: dict) -> dict:
-        """The settings, from `asdict` or config.json, that define a run folder."""
-        not_identity = ("activations", "seeds", "diagnostics", "probe_size")
-        return {key: value for key, value in settings.items() if key not in not_identity}
+        """The settings, from `asdict` or config.json, that define a run folder; a setting
+        that an older config.json lacks has its default (it was not yet a choice)."""
+        return {
+            item.name: settings.get(item.name, item.default)
+            for item in dataclasses.fields(ExperimentConfig)
+            if item.metadata["setting"].identity
+        }
+
+
+SETTINGS: dict[str, Setting] = {item.name: item.metadata["setting"] for item in dataclasses.fields(ExperimentConfig)}
+DEFAULTS: dict[str, Any] = {item.name: item.default for item in dataclasses.fields(ExperimentConfig)}
+
+
+def is_numeric(name: str) -> bool:
+    """Whether a setting is a number (or None), so that a sweep figure can put it on an axis."""
+    kind = {item.name: item.type for item in dataclasses.fields(ExperimentConfig)}[name]
+    options = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
+    return any(option in (int, float) for option in options)

@@ -14,9 +14,9 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison import (
-    drawing, execution, report, results_index, run_folder, storage, verdict_figures,
+    drawing, execution, report, results_index, run_folder, storage, verdict, verdict_figures,
 )
-from activation_comparison.config import ExperimentConfig, UsageError
+from activation_comparison.config import SETTINGS, ExperimentConfig, UsageError
 from activation_comparison.data import Dataset, Split
 from activation_comparison.run_folder import FINAL_STATUSES, RunPaths
 
@@ -92,7 +92,7 @@ def run_experiment(
     with storage.file_lock(run_dir / ".summary.lock"):
         write_summary(run_dir, config)
     with storage.file_lock(results_dir / ".index.lock"):
-        write_index(results_dir)
+        write_index(results_dir, config.margin / 100)
     return run_dir
 
 
@@ -153,17 +153,18 @@ def estimate_remaining(run_dir: Path, runs: int, config: ExperimentConfig, worke
 
 def write_summary(run_dir: Path, config: ExperimentConfig) -> list[dict]:
     histories = run_folder.read_histories(run_dir)
-    rows = report.summarize(histories)
+    margin = config.margin / 100  # The flag is in percentage points.
+    rows = report.summarize(histories, margin)
     storage.write_csv(run_dir / "summary.csv", rows, report.summary_columns(rows))
     order = report.activation_order(h["activation"] for h in histories)
     figures = plotting.plot_all(histories, run_dir, order)
     storage.write_text(
-        run_dir / "summary.md", report.summary_markdown(config, rows, figures, histories)
+        run_dir / "summary.md", report.summary_markdown(config, rows, figures, histories, margin)
     )
     return rows
 
 
-def write_index(results_dir: Path) -> None:
+def write_index(results_dir: Path, margin: float = verdict.DEFAULT_MARGIN) -> None:
     """results/index.md with every run folder's verdict, and a figure per sweep."""
     folders = []
     for config_path in sorted(results_dir.glob("*/config.json")):
@@ -180,6 +181,8 @@ def write_index(results_dir: Path) -> None:
         return
     sweep_figures = results_index.sweeps(folders)
     for figure, setting, group in sweep_figures:
-        points = results_index.sweep_points(setting, group)
-        drawing.save_figure(verdict_figures.sweep_figure(points, setting), results_dir / figure)
-    storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures))
+        points = results_index.sweep_points(setting, group, margin)
+        drawing.save_figure(
+            verdict_figures.sweep_figure(points, setting, SETTINGS[setting].none_label), results_dir / figure
+        )
+    storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures, margin))

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 import activations
-from activation_comparison import report, verdict
+from activation_comparison import config, report, verdict
 
-# Settings a sweep figure can put on an x axis: numbers, or None for "no clipping".
-NUMERIC_SETTINGS = ("clip_value", "clip_norm", "learning_rate", "epochs", "batch_size",
-                    "train_limit", "validation_split")  # fmt: skip
+# Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
+# e.g. no clipping, gets a place of its own).
+NUMERIC_SETTINGS = tuple(
+    name for name, declared in config.SETTINGS.items() if declared.identity and config.is_numeric(name)
+)
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def far_below(series: dict) -> dict[str, float]:
     return {name: mean for name, mean in best_means.items() if mean < top - FAR_BELOW}
 
 
-def sweep_figure(points: list[dict], setting: str):
+def sweep_figure(points: list[dict], setting: str, none_label: str = "none"):
     """Test accuracy (left) and the fraction of gradient elements clipped (right) per setting.
 
     The right panel shows whether a setting changed anything: a clip that clips nothing
@@ -195,7 +195,7 @@ def sweep_figure(points: list[dict], setting: str):
         if log_scale:
             ax.set_xscale("log")
             ax.minorticks_off()
-        ax.set_xticks([x for _, x in ticks], ["none" if v is None else f"{v:g}" for v, _ in ticks])
+        ax.set_xticks([x for _, x in ticks], [none_label if v is None else f"{v:g}" for v, _ in ticks])
         ax.set_xlabel(setting)
         ax.grid(alpha=0.3)
     if outliers and len(outliers) < len(series):

@@ -40,7 +40,7 @@ def test_folder_names_keep_every_digit_of_a_setting():
 def test_precision_is_part_of_the_folder_name_except_for_the_default():
     assert ExperimentConfig(precision="float32").run_name() == ExperimentConfig().run_name()
     assert ExperimentConfig(precision="mixed_bfloat16").run_name().endswith("-val0.1-mixed_bfloat16")
-    with pytest.raises(UsageError, match="--precision must be one of"):
+    with pytest.raises(UsageError, match="--precision: unknown precision .float8., choose from float32"):
         ExperimentConfig(precision="float8")
 
 
