@@ -106,7 +106,9 @@ class ActivationSpec:
     color: str
     # SELU self-normalises only with LeCun-normal weights and AlphaDropout, which keeps
     # the mean and variance that plain Dropout would disturb (Klambauer et al., 2017).
-    kernel_initializer: str = "glorot_uniform"
+    # None: the network's own initialiser (Glorot-uniform in the CNN, unit-norm Gaussian in
+    # the MLP).
+    kernel_initializer: str | None = None
     dropout_layer: type = layers.Dropout
 
 

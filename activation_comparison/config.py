@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import activations
-from activation_comparison import losses
+from activation_comparison import losses, networks
 from activation_comparison.errors import UsageError  # noqa: F401 (re-exported)
 
 DATASETS = ("mnist", "fashion_mnist")
@@ -141,6 +141,9 @@ class ExperimentConfig:
                          check=at_least(1), identity=False)
     dataset: str = setting("mnist", "--dataset", "which dataset (the MNIST copy shipped with this project by default)",
                            check=one_of(lambda: DATASETS, "dataset"), choices=lambda: DATASETS, token=lambda value, config: value)
+    model: str = setting("cnn", "--model", "the network: " + networks.describe_choices(),
+                         check=one_of(lambda: tuple(networks.NETWORKS), "network"), choices=lambda: tuple(networks.NETWORKS),
+                         token=lambda value, config: value, omit_at_default=True)
     epochs: int = setting(12, "--epochs", "training epochs per run", check=at_least(1), token=prefixed("e"))
     batch_size: int = setting(128, "--batch-size", "training batch size", check=at_least(1), token=prefixed("b"))
     learning_rate: float = setting(1e-3, "--learning-rate", "Adam's learning rate; several values sweep",

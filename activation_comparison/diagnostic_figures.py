@@ -65,7 +65,11 @@ def activation_stats_figure(histories, order):
     panels = [(f"act_mean_{layer}", f"{layer}: mean") for layer in layers]
     panels += [(f"act_std_{layer}", f"{layer}: std") for layer in layers]
     reference = {f"act_mean_{layer}": 0.0 for layer in layers} | {f"act_std_{layer}": 1.0 for layer in layers}
-    # One row for the means and one for the stds, whatever the number of layers.
+    # The means, then the stds, each starting a row: at most 4 panels a row, so the 8
+    # activation layers of the MLP take two rows each.
+    columns = min(len(layers), 4)
+    if len(layers) % columns:
+        panels = panels[: len(layers)] + [None] * (columns - len(layers) % columns) + panels[len(layers):]
     return draw_panels(histories, panels, order,
                        "Activation output mean and std on the probe batch", "value",
-                       reference=reference, columns=len(layers))  # fmt: skip
+                       reference=reference, columns=columns)  # fmt: skip

@@ -88,14 +88,19 @@ def draw_panels(histories, panels, order, title, ylabel, log_scale=False, refere
     """A figure with one subplot per (column, subplot title), each with one mean curve per
     activation.
 
-    `reference` maps a column to a value drawn as a dashed line (e.g. SELU's target std 1);
+    A panel of None is left empty. `reference` maps a column to a value drawn as a dashed
+    line (e.g. SELU's target std 1);
     `columns` is the number of subplots per row (at most 3 by default); `fraction` starts the
     y axis at 0, so that "none" reads as none rather than as noise around an arbitrary axis.
     """
     columns = columns or min(len(panels), 3)
     rows = -(-len(panels) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.3 * rows), squeeze=False)
-    for ax, (column, panel_title) in zip(axes.flat, panels):
+    for ax, panel in zip(axes.flat, panels):
+        if panel is None:  # A gap that starts the next group of panels on a new row.
+            ax.set_visible(False)
+            continue
+        column, panel_title = panel
         for activation in order:
             draw_series(ax, histories, activation, column)
         if reference and column in reference:

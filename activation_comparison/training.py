@@ -11,42 +11,23 @@ from typing import Callable
 
 import keras
 import numpy as np
-from keras import layers
 
 import activations
-from activation_comparison import checkpoints, diagnostics, hardware, input_pipeline, losses, storage
+from activation_comparison import checkpoints, diagnostics, hardware, input_pipeline, losses, networks, storage
 from activation_comparison.config import ExperimentConfig
-from activation_comparison.data import IMAGE_SHAPE, NUM_CLASSES, Split
+from activation_comparison.data import Split
 
 # Validation and test passes need no gradients, so they can use far larger batches than
 # training; the batch size does not change what they compute.
 EVALUATION_BATCH_SIZE = 1000
 
 
-def build_model(spec: activations.ActivationSpec) -> keras.Model:
-    """The article's CNN (Keras' classic mnist_cnn.py), with `spec` deciding the activation.
-
-    The activation is a layer of its own after each convolution and the hidden dense
-    layer, so that diagnostics can read its input and output; this adds no parameters.
-    """
-    dense_options = {"kernel_initializer": spec.kernel_initializer}
+def build_model(spec: activations.ActivationSpec, config: ExperimentConfig | None = None) -> keras.Model:
+    """The network `config.model` (the CNN by default) with `spec` deciding the activation."""
+    config = config or ExperimentConfig()
+    network = networks.get(config.model)
     return keras.Sequential(
-        [
-            keras.Input(shape=(*IMAGE_SHAPE, 1)),
-            layers.Conv2D(32, 3, name="conv1", **dense_options),
-            layers.Activation(spec.function, name="act_conv1"),
-            layers.Conv2D(64, 3, name="conv2", **dense_options),
-            layers.Activation(spec.function, name="act_conv2"),
-            layers.MaxPooling2D(2, name="pool"),
-            spec.dropout_layer(0.25, name="dropout1"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(128, name="dense1", **dense_options),
-            layers.Activation(spec.function, name="act_dense1"),
-            spec.dropout_layer(0.5, name="dropout2"),
-            # Softmax and loss in float32 whatever the precision policy, as Keras advises.
-            layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
-        ],
-        name=f"cnn_{spec.name}",
+        [networks.input_layer(), *network.make_layers(spec)], name=f"{network.name}_{spec.name}"
     )
 
 
@@ -239,7 +220,7 @@ def train_run(
     keras.backend.clear_session()
     keras.mixed_precision.set_global_policy(config.precision)
     keras.utils.set_random_seed(seed)
-    model = compile_model(build_model(spec), config)
+    model = compile_model(build_model(spec, config), config)
     probe = diagnostics_probe(config, split)
 
     restored = restore(checkpoint, model)

@@ -139,6 +139,7 @@ CASES = {
     "unreachable Ray address": (["--ray", "127.0.0.1:9"], None, "cannot reach a Ray head there"),
     "malformed Ray address": (["--ray", "nowhere"], None, "expected HOST:PORT"),
     "unknown precision": (["--precision", "float8"], None, "invalid choice: 'float8'"),
+    "unknown network": (["--model", "resnet"], None, "invalid choice: 'resnet'"),
     "zero margin": (["--margin", "0"], None, "--margin must be a positive number of percentage points, got 0.0"),
     "negative margin": (["--margin", "-0.2"], None, "--margin must be a positive number"),
     "infinite margin": (["--margin", "inf"], None, "--margin must be a positive number"),

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from activation_comparison import diagnostics
+import activations
+from activation_comparison import diagnostics, training
+from activation_comparison.config import ExperimentConfig
 
 LOSS = keras.losses.CategoricalCrossentropy()
 
@@ -201,3 +203,16 @@ def test_measure_traces_once_per_model():
         diagnostics.measure(model, *probe, LOSS, clip_value=clip_value)
     step = diagnostics._compiled_step(model, LOSS)[0]
     assert step.experimental_get_tracing_count() == 1
+
+
+def test_the_mlps_nine_weighted_and_eight_activation_layers_are_each_measured():
+    model = training.build_model(activations.get("gelu"), ExperimentConfig(model="mlp"))
+    x = np.random.default_rng(0).uniform(size=(16, 28, 28, 1)).astype("float32")
+    y = np.eye(10, dtype="float32")[np.arange(16) % 10]
+    columns = diagnostics.measure(model, x, y, keras.losses.CategoricalCrossentropy(), clip_value=0.5)
+    assert sorted(name for name in columns if name.startswith("grad_norm_")) == sorted(
+        [f"grad_norm_dense{number}" for number in range(1, 9)] + ["grad_norm_output"]
+    )
+    for number in range(1, 9):
+        assert 0 <= columns[f"dead_fraction_act_dense{number}"] <= 1
+        assert columns[f"act_std_act_dense{number}"] > 0

@@ -148,3 +148,18 @@ def test_diagnostic_layers_come_in_model_order():
     history = synthetic_history("relu", 0)
     assert diagnostic_figures.diagnostic_layers([history], "grad_norm_") == list(LAYERS)
     assert diagnostic_figures.diagnostic_layers([history], "clipped_fraction_") == list(LAYERS)
+
+
+def test_activation_statistics_of_eight_layers_take_rows_of_four_means_then_four_stds():
+    layers = [f"act_dense{number}" for number in range(1, 9)]
+    history = {"activation": "relu", "seed": 0, "status": "finished", "epochs": [
+        {"epoch": epoch, **{f"act_mean_{layer}": 0.1 * epoch for layer in layers},
+         **{f"act_std_{layer}": 1.0 for layer in layers}} for epoch in range(3)]}  # fmt: skip
+    fig = diagnostic_figures.activation_stats_figure([history], ["relu"])
+    panels = visible_axes(fig)
+    assert [ax.get_title() for ax in panels] == [f"{layer}: mean" for layer in layers] + [
+        f"{layer}: std" for layer in layers
+    ]
+    # Four panels a row: every mean sits above every std.
+    assert max(ax.get_position().y0 for ax in panels[8:]) < min(ax.get_position().y0 for ax in panels[:8])
+    drawing.plt.close(fig)

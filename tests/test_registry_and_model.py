@@ -5,10 +5,13 @@ import numpy as np
 import pytest
 
 import activations
-from activation_comparison import data, run_folder, training
+from activation_comparison import data, networks, run_folder, training
 from activation_comparison.config import ExperimentConfig
 
 ARTICLE_PARAMETERS = 1_199_882  # Keras' mnist_cnn.py, as the article uses it.
+# The GELU paper's MLP: 784*128 + 128, then 7 x (128*128 + 128), then 128*10 + 10.
+GELU_PAPER_MLP_PARAMETERS = 217_354
+MLP = ExperimentConfig(model="mlp")
 
 
 def test_registry_holds_the_six_activations_of_the_article():
@@ -28,7 +31,7 @@ def test_unknown_activation_error_names_the_valid_choices():
 @pytest.mark.parametrize("name", ["swish", "mish", "tanh"])
 def test_keras_builtin_activations_get_default_settings(name):
     spec = activations.get(name)
-    assert spec.kernel_initializer == "glorot_uniform"
+    assert spec.kernel_initializer is None  # The network's own.
     assert spec.dropout_layer is keras.layers.Dropout
     x = np.array([-1.0, 0.0, 1.0], np.float32)
     np.testing.assert_allclose(
@@ -45,6 +48,41 @@ def test_softmax_is_not_offered_as_an_elementwise_activation():
 def test_model_has_the_articles_parameter_count(name):
     model = training.build_model(activations.get(name))
     assert model.count_params() == ARTICLE_PARAMETERS
+
+
+def test_every_network_has_a_one_line_description_and_its_pinned_parameter_count():
+    pinned = {"cnn": ARTICLE_PARAMETERS, "mlp": GELU_PAPER_MLP_PARAMETERS}
+    assert set(networks.NETWORKS) == set(pinned)
+    for name, spec in networks.NETWORKS.items():
+        assert spec.description and "\n" not in spec.description
+        assert f"{pinned[name]:,} parameters" in spec.description
+        for activation in ("relu", "selu"):
+            model = training.build_model(activations.get(activation), ExperimentConfig(model=name))
+            assert model.count_params() == pinned[name]
+
+
+def test_mlp_has_eight_hidden_layers_of_128_units_each_followed_by_its_activation():
+    model = training.build_model(activations.get("gelu"), MLP)
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [128] * 8 + [10]
+    names = [layer.name for layer in model.layers]
+    for layer in dense[:-1]:
+        assert isinstance(model.layers[names.index(layer.name) + 1], keras.layers.Activation)
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in model.layers)
+
+
+def test_mlp_weights_are_unit_norm_gaussian_per_unit_and_biases_zero():
+    keras.utils.set_random_seed(3)
+    model = training.build_model(activations.get("relu"), MLP)
+    for layer in [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]:
+        kernel = keras.ops.convert_to_numpy(layer.kernel)
+        # Each unit's incoming weight vector (a column) has length 1 ...
+        np.testing.assert_allclose(np.linalg.norm(kernel, axis=0), 1.0, rtol=1e-5)
+        # ... and points in a Gaussian direction: its entries, scaled back by sqrt(fan-in),
+        # have unit variance (a uniform or truncated draw would not have kurtosis 3).
+        scaled = kernel * np.sqrt(kernel.shape[0])
+        assert 0.9 < scaled.std() < 1.1 and abs(np.mean(scaled**4) / np.mean(scaled**2) ** 2 - 3) < 0.3
+        assert not keras.ops.convert_to_numpy(layer.bias).any()
 
 
 def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():

@@ -1,0 +1,109 @@
+"""The networks a comparison can train, as a registry: `--model NAME` picks one.
+
+Each entry builds its layers for an activation spec; the activation
+spec decides the activation, and where it needs them its own weight initialiser and
+dropout layer (SELU: LeCun-normal and AlphaDropout); nothing here branches on an
+activation's name. Every activation is a layer of its own (`layers.Activation`) after the
+layer it acts on, so that the diagnostics can read its input and output: code that walks a
+network finds its layers by role, not by name.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import keras
+from keras import layers, ops
+
+import activations
+from activation_comparison.data import IMAGE_SHAPE, NUM_CLASSES
+
+
+class UnitNormGaussian(keras.initializers.RandomNormal):
+    """Standard Gaussian weights with each unit's incoming weight vector scaled to unit L2
+    norm, as Hendrycks & Gimpel (2016, "Gaussian Error Linear Units", section 3.1) initialise
+    their MNIST network. Seeded like Keras' own RandomNormal."""
+
+    def __init__(self, seed=None):
+        super().__init__(mean=0.0, stddev=1.0, seed=seed)
+
+    def __call__(self, shape, dtype=None):
+        weights = super().__call__(shape, dtype=dtype)
+        # A Dense kernel is (inputs, units): column j holds unit j's incoming weights.
+        return weights / ops.sqrt(ops.sum(ops.square(weights), axis=0, keepdims=True))
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+def cnn_layers(spec: activations.ActivationSpec) -> list[layers.Layer]:
+    """Keras' classic mnist_cnn.py."""
+    kernel = {"kernel_initializer": spec.kernel_initializer or "glorot_uniform"}
+    return [
+        layers.Conv2D(32, 3, name="conv1", **kernel),
+        layers.Activation(spec.function, name="act_conv1"),
+        layers.Conv2D(64, 3, name="conv2", **kernel),
+        layers.Activation(spec.function, name="act_conv2"),
+        layers.MaxPooling2D(2, name="pool"),
+        spec.dropout_layer(0.25, name="dropout1"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(128, name="dense1", **kernel),
+        layers.Activation(spec.function, name="act_dense1"),
+        spec.dropout_layer(0.5, name="dropout2"),
+        # Softmax and loss in float32 whatever the precision policy, as Keras advises.
+        layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
+    ]
+
+
+MLP_HIDDEN_LAYERS = 8
+MLP_UNITS = 128
+
+
+def mlp_layers(spec: activations.ActivationSpec) -> list[layers.Layer]:
+    """The GELU paper's MNIST classifier: 8 hidden layers of 128 units and a 10-way softmax,
+    every weight matrix (the output's too) unit-norm Gaussian, zero biases, no dropout.
+
+    An activation that needs its own initialiser keeps it in the hidden layers (SELU's
+    LeCun-normal), as in the CNN, whose output layer also keeps the network's own.
+    """
+    hidden = [layers.Flatten(name="flatten")]
+    for number in range(1, MLP_HIDDEN_LAYERS + 1):
+        hidden += [
+            layers.Dense(MLP_UNITS, kernel_initializer=spec.kernel_initializer or UnitNormGaussian(),
+                         name=f"dense{number}"),  # fmt: skip
+            layers.Activation(spec.function, name=f"act_dense{number}"),
+        ]
+    output = layers.Dense(NUM_CLASSES, activation="softmax", kernel_initializer=UnitNormGaussian(),
+                          name="output", dtype="float32")  # fmt: skip
+    return [*hidden, output]
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    name: str
+    description: str  # One line, for --help and the README.
+    make_layers: Callable[[activations.ActivationSpec], list[layers.Layer]]
+
+
+NETWORKS: dict[str, NetworkSpec] = {
+    "cnn": NetworkSpec(
+        "cnn", "Keras' classic mnist_cnn.py: two 3x3 convolutions, max-pooling, dense 128, "
+        "dropout 0.25 and 0.5 (1,199,882 parameters)", cnn_layers),
+    "mlp": NetworkSpec(
+        "mlp", "the GELU paper's MNIST classifier: 8 dense hidden layers of 128 units, unit-norm "
+        "Gaussian weights, no dropout (217,354 parameters)", mlp_layers),
+}  # fmt: skip
+
+
+def get(name: str) -> NetworkSpec:
+    """Return the spec for `name`, or raise `ValueError` naming the valid choices."""
+    if name not in NETWORKS:
+        raise ValueError(f"unknown network {name!r}: choose from {', '.join(NETWORKS)}")
+    return NETWORKS[name]
+
+
+def describe_choices() -> str:
+    return "; ".join(f"{spec.name}: {spec.description}" for spec in NETWORKS.values())
+
+
+def input_layer() -> keras.KerasTensor:
+    return keras.Input(shape=(*IMAGE_SHAPE, 1))
