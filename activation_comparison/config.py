@@ -83,6 +83,12 @@ def positive_number(hint: str = "", what: str = "number"):
     return check
 
 
+def dropout_rate(value, flag):
+    if value is None or (math.isfinite(value) and 0 <= value < 1):
+        return None
+    return f"{flag} must be a rate in [0, 1), got {value}"
+
+
 def between_zero_and_one(value, flag):
     return None if 0 < value < 1 else f"{flag} must be between 0 and 1, got {value}"
 
@@ -170,6 +176,12 @@ class ExperimentConfig:
                              "Keras mixed-precision policy; it changes the numbers, so it is part of the folder name",
                              check=one_of(lambda: PRECISIONS, "precision"), choices=lambda: PRECISIONS,
                              token=lambda value, config: value, omit_at_default=True)
+    # None keeps each network's own dropout: the CNN's 0.25 and 0.5, none in the MLP.
+    dropout: float | None = setting(
+        None, "--dropout", "dropout rate after every hidden layer of the MLP, or of both of the CNN's dropout layers "
+        "(default: the network's own: 0.25 and 0.5 in the CNN, none in the MLP); several values sweep",
+        check=dropout_rate, token=prefixed("dropout"), omit_at_default=True, sweep=True,
+        none_label="network's own", metavar="RATE")
     diagnostics: bool = setting(True, "--no-diagnostics",
                                 "skip the per-epoch gradient, clipping and dead-unit measurements", identity=False)
     probe_size: int = setting(512, "--probe-size", "validation images used for the diagnostics",
@@ -187,6 +199,9 @@ class ExperimentConfig:
                 raise UsageError(problem)
         if self.clip_value is not None and self.clip_norm is not None:
             raise UsageError("set one of clip_value and clip_norm, not both: Keras optimizers accept one")
+        if self.dropout is not None and self.dropout == networks.get(self.model).own_dropout:
+            # "--dropout 0" on the MLP is its own dropout: one network, one folder name.
+            object.__setattr__(self, "dropout", None)
 
     def run_name(self) -> str:
         """A readable folder name from the settings that change what a run computes.

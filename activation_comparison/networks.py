@@ -1,6 +1,6 @@
 """The networks a comparison can train, as a registry: `--model NAME` picks one.
 
-Each entry builds its layers for an activation spec; the activation
+Each entry builds its layers for an activation spec and a dropout rate; the activation
 spec decides the activation, and where it needs them its own weight initialiser and
 dropout layer (SELU: LeCun-normal and AlphaDropout); nothing here branches on an
 activation's name. Every activation is a layer of its own (`layers.Activation`) after the
@@ -35,20 +35,21 @@ class UnitNormGaussian(keras.initializers.RandomNormal):
         return {"seed": self.seed}
 
 
-def cnn_layers(spec: activations.ActivationSpec) -> list[layers.Layer]:
-    """Keras' classic mnist_cnn.py."""
+def cnn_layers(spec: activations.ActivationSpec, dropout: float | None) -> list[layers.Layer]:
+    """Keras' classic mnist_cnn.py; `dropout` replaces both of its rates (0.25 and 0.5)."""
     kernel = {"kernel_initializer": spec.kernel_initializer or "glorot_uniform"}
+    first_rate, second_rate = (0.25, 0.5) if dropout is None else (dropout, dropout)
     return [
         layers.Conv2D(32, 3, name="conv1", **kernel),
         layers.Activation(spec.function, name="act_conv1"),
         layers.Conv2D(64, 3, name="conv2", **kernel),
         layers.Activation(spec.function, name="act_conv2"),
         layers.MaxPooling2D(2, name="pool"),
-        spec.dropout_layer(0.25, name="dropout1"),
+        spec.dropout_layer(first_rate, name="dropout1"),
         layers.Flatten(name="flatten"),
         layers.Dense(128, name="dense1", **kernel),
         layers.Activation(spec.function, name="act_dense1"),
-        spec.dropout_layer(0.5, name="dropout2"),
+        spec.dropout_layer(second_rate, name="dropout2"),
         # Softmax and loss in float32 whatever the precision policy, as Keras advises.
         layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
     ]
@@ -58,9 +59,10 @@ MLP_HIDDEN_LAYERS = 8
 MLP_UNITS = 128
 
 
-def mlp_layers(spec: activations.ActivationSpec) -> list[layers.Layer]:
+def mlp_layers(spec: activations.ActivationSpec, dropout: float | None) -> list[layers.Layer]:
     """The GELU paper's MNIST classifier: 8 hidden layers of 128 units and a 10-way softmax,
-    every weight matrix (the output's too) unit-norm Gaussian, zero biases, no dropout.
+    every weight matrix (the output's too) unit-norm Gaussian, zero biases, and dropout at
+    `dropout` after every hidden layer (none by default).
 
     An activation that needs its own initialiser keeps it in the hidden layers (SELU's
     LeCun-normal), as in the CNN, whose output layer also keeps the network's own.
@@ -72,6 +74,8 @@ def mlp_layers(spec: activations.ActivationSpec) -> list[layers.Layer]:
                          name=f"dense{number}"),  # fmt: skip
             layers.Activation(spec.function, name=f"act_dense{number}"),
         ]
+        if dropout:
+            hidden.append(spec.dropout_layer(dropout, name=f"dropout{number}"))
     output = layers.Dense(NUM_CLASSES, activation="softmax", kernel_initializer=UnitNormGaussian(),
                           name="output", dtype="float32")  # fmt: skip
     return [*hidden, output]
@@ -81,7 +85,10 @@ def mlp_layers(spec: activations.ActivationSpec) -> list[layers.Layer]:
 class NetworkSpec:
     name: str
     description: str  # One line, for --help and the README.
-    make_layers: Callable[[activations.ActivationSpec], list[layers.Layer]]
+    make_layers: Callable[[activations.ActivationSpec, float | None], list[layers.Layer]]
+    # The network's own dropout rate where it has a single one (the MLP's 0), so that
+    # --dropout at that rate names the same network; None where it has several.
+    own_dropout: float | None = None
 
 
 NETWORKS: dict[str, NetworkSpec] = {
@@ -90,7 +97,7 @@ NETWORKS: dict[str, NetworkSpec] = {
         "dropout 0.25 and 0.5 (1,199,882 parameters)", cnn_layers),
     "mlp": NetworkSpec(
         "mlp", "the GELU paper's MNIST classifier: 8 dense hidden layers of 128 units, unit-norm "
-        "Gaussian weights, no dropout (217,354 parameters)", mlp_layers),
+        "Gaussian weights, no dropout unless --dropout (217,354 parameters)", mlp_layers, own_dropout=0.0),
 }  # fmt: skip
 
 

@@ -27,7 +27,7 @@ def build_model(spec: activations.ActivationSpec, config: ExperimentConfig | Non
     config = config or ExperimentConfig()
     network = networks.get(config.model)
     return keras.Sequential(
-        [networks.input_layer(), *network.make_layers(spec)], name=f"{network.name}_{spec.name}"
+        [networks.input_layer(), *network.make_layers(spec, config.dropout)], name=f"{network.name}_{spec.name}"
     )
 
 

@@ -68,7 +68,7 @@ def test_mlp_has_eight_hidden_layers_of_128_units_each_followed_by_its_activatio
     names = [layer.name for layer in model.layers]
     for layer in dense[:-1]:
         assert isinstance(model.layers[names.index(layer.name) + 1], keras.layers.Activation)
-    assert not any(isinstance(layer, keras.layers.Dropout) for layer in model.layers)
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in model.layers)  # Dropout 0.
 
 
 def test_mlp_weights_are_unit_norm_gaussian_per_unit_and_biases_zero():
@@ -83,6 +83,25 @@ def test_mlp_weights_are_unit_norm_gaussian_per_unit_and_biases_zero():
         scaled = kernel * np.sqrt(kernel.shape[0])
         assert 0.9 < scaled.std() < 1.1 and abs(np.mean(scaled**4) / np.mean(scaled**2) ** 2 - 3) < 0.3
         assert not keras.ops.convert_to_numpy(layer.bias).any()
+
+
+def test_mlp_dropout_follows_every_hidden_layer_and_selu_keeps_lecun_normal_and_alpha_dropout():
+    config = ExperimentConfig(model="mlp", dropout=0.5)
+    relu = training.build_model(activations.get("relu"), config)
+    assert [layer.rate for layer in relu.layers if isinstance(layer, keras.layers.Dropout)] == [0.5] * 8
+    selu = training.build_model(activations.get("selu"), config)
+    dropouts = [layer for layer in selu.layers if "dropout" in layer.name]
+    assert len(dropouts) == 8 and all(isinstance(layer, keras.layers.AlphaDropout) for layer in dropouts)
+    assert isinstance(selu.get_layer("dense3").kernel_initializer, keras.initializers.LecunNormal)
+    assert isinstance(selu.get_layer("output").kernel_initializer, networks.UnitNormGaussian)
+
+
+def test_dropout_replaces_both_cnn_rates_and_the_mlps_own_rate_names_the_same_network():
+    model = training.build_model(activations.get("relu"), ExperimentConfig(dropout=0.1))
+    assert [model.get_layer(name).rate for name in ("dropout1", "dropout2")] == [0.1, 0.1]
+    assert ExperimentConfig(model="mlp", dropout=0.0) == MLP
+    assert MLP.run_name() == "mnist-mlp-e12-b128-lr0.001-clipvalue0.5-cce-val0.1"
+    assert ExperimentConfig(model="mlp", dropout=0.5).run_name().endswith("-val0.1-dropout0.5")
 
 
 def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():
