@@ -104,6 +104,22 @@ def test_dropout_replaces_both_cnn_rates_and_the_mlps_own_rate_names_the_same_ne
     assert ExperimentConfig(model="mlp", dropout=0.5).run_name().endswith("-val0.1-dropout0.5")
 
 
+def test_loss_without_dropout_is_the_inference_loss_of_each_batch_before_its_update(mnist_arrays):
+    x = data.prepare_images(mnist_arrays["x_train"][:256])
+    y = data.one_hot(mnist_arrays["y_train"][:256])
+    config = ExperimentConfig(model="mlp", dropout=0.5, loss_without_dropout=True, learning_rate=0.01)
+    keras.utils.set_random_seed(0)
+    model = training.compile_model(training.build_model(activations.get("relu"), config), config)
+    loss = keras.losses.CategoricalCrossentropy()
+    for start in (0, 128):
+        batch_x, batch_y = x[start:start + 128], y[start:start + 128]
+        # Measured independently, on the weights this batch's step starts from.
+        expected = float(loss(batch_y, model(batch_x, training=False)))
+        logs = model.train_on_batch(batch_x, batch_y, return_dict=True)  # Metrics of this batch.
+        assert logs["loss_without_dropout"] == pytest.approx(expected, rel=1e-5)
+        assert logs["loss"] != pytest.approx(expected, rel=1e-3)  # Dropout changes the loss.
+
+
 def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():
     model = training.build_model(activations.get("selu"))
     for layer_name in ("conv1", "conv2", "dense1"):
