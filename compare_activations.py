@@ -30,7 +30,7 @@ from activation_comparison import quiet_start  # noqa: E402
 
 quiet_start.import_backend()
 
-from activation_comparison import config, data, execution, experiment, hardware  # noqa: E402
+from activation_comparison import config, data, execution, experiment, hardware, tensorboard_log  # noqa: E402
 from activation_comparison.config import UsageError  # noqa: E402
 
 
@@ -138,6 +138,8 @@ def main(argv=None) -> int:
         options = build_parser().parse_args(argv)
         configs = configs_from_arguments(options)
         check_execution_flags(options)
+        if options.tensorboard:
+            tensorboard_log.check_installed()
         dataset = data.load_dataset(options.dataset, options.data)
         for experiment_config in configs:
             data.Split.of(dataset, experiment_config)  # Refuse a bad split before anything trains.

@@ -190,6 +190,8 @@ class ExperimentConfig:
                                 "skip the per-epoch gradient, clipping and dead-unit measurements", identity=False)
     probe_size: int = setting(512, "--probe-size", "validation images used for the diagnostics",
                               check=at_least(1), identity=False)
+    tensorboard: bool = setting(False, "--tensorboard", "write each run's per-epoch scalars for TensorBoard under "
+                                "its run folder (tensorboard --logdir results)", identity=False)
     margin: float = setting(0.2, "--margin", "equivalence margin in percentage points: an activation whose simultaneous "
                             "lower bound to the best is above -PP is within the margin of the best",
                             check=positive_number(what="number of percentage points"), identity=False, metavar="PP")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison import hardware, run_folder, training
+from activation_comparison import hardware, run_folder, tensorboard_log, training
 from activation_comparison.config import ExperimentConfig, UsageError
 from activation_comparison.data import Dataset, Split
 
@@ -58,6 +58,8 @@ def run_task(task: RunTask, dataset: Dataset, verbose=2, line_per_epoch=False) -
             (run_dir / folder).mkdir(parents=True, exist_ok=True)
     paths = run_folder.RunPaths.of(run_dir, task.activation, task.seed)
     callbacks = (training.EpochLine(task.label, task.config.epochs),) if line_per_epoch else ()
+    if task.config.tensorboard:
+        callbacks += tuple(tensorboard_log.callbacks(task.config, task.activation, task.seed, run_dir))
     return training.train_run(
         task.config, activations.get(task.activation), task.seed, Split.of(dataset, task.config),
         paths.checkpoint, lambda partial: run_folder.write_history(paths, task.config, partial),

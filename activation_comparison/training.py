@@ -207,6 +207,11 @@ class EpochRecorder(keras.callbacks.Callback):
         row["checkpoint_seconds"] = round(end - saving_started, 3)
         row["seconds"] = round(end - marks["previous_end"], 3)
         marks["previous_end"] = end
+        # Callbacks after this one (TensorBoard) see the row's other columns too; the
+        # progress bar comes before it, so its line stays short.
+        if logs is not None:
+            logs.update({name: value for name, value in row.items()
+                         if name not in logs and name != "epoch" and value is not None})  # fmt: skip
 
 
 def seconds_between(marks: dict, start: str, end: str) -> float | None:
@@ -287,7 +292,7 @@ def train_run(
             steps_per_epoch=input_pipeline.batches_per_epoch(len(split.x_train), config.batch_size),
             shuffle=False,
             validation_data=input_pipeline.evaluation_batches(split.x_val, split.y_val, EVALUATION_BATCH_SIZE),
-            callbacks=[keras.callbacks.TerminateOnNaN(), recorder, *callbacks],
+            callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.ProgbarLogger(), recorder, *callbacks],
             verbose=verbose,
         )
 

@@ -253,6 +253,21 @@ def test_failed_download_says_how_to_run_offline(monkeypatch, tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
+def test_tensorboard_without_tensorboard_installed_names_the_extra(monkeypatch, tmp_path, existing_results, capsys):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "tensorboard" else real_find_spec(name, *args))  # fmt: skip
+    before = snapshot(existing_results)
+    status = ca.main(["--epochs", "1", "--train-limit", "100", "--tensorboard", "--data", str(npz()(tmp_path)),
+                      "--results-dir", str(existing_results)])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert status == 2
+    assert err == 'error: --tensorboard needs TensorBoard: install the extra with `pip install -e ".[tensorboard]"`'
+    assert snapshot(existing_results) == before
+
+
 def test_ray_without_ray_installed_names_the_extra(monkeypatch, tmp_path, existing_results, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # Makes `import ray` fail.
     before = snapshot(existing_results)
