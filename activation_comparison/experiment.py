@@ -14,7 +14,7 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison import (
-    drawing, execution, report, results_index, run_folder, storage, verdict, verdict_figures,
+    drawing, epoch_timing, execution, report, results_index, run_folder, storage, verdict, verdict_figures,
 )
 from activation_comparison.config import SETTINGS, ExperimentConfig, UsageError
 from activation_comparison.data import Dataset, Split
@@ -138,16 +138,18 @@ def outcome(record: dict) -> str:
 
 
 def estimate_remaining(run_dir: Path, runs: int, config: ExperimentConfig, workers: int = 1) -> str:
-    """'ETA 14 min' for `runs` runs from the seconds per epoch measured so far in this folder."""
-    seconds = [
-        row["seconds"]
+    """'ETA 14 min' for `runs` runs from what an epoch's parts (training steps, validation,
+    diagnostics, saving) have cost so far in this folder: the median, so that neither a
+    first epoch's compilation nor a stall on a busy machine sets the pace."""
+    histories = [
+        history
         for path in (run_dir / "histories").glob("*.json")
-        for row in (run_folder.read_json_or_refuse(path) or {}).get("epochs", [])
-        if row.get("seconds") is not None
+        if (history := run_folder.read_json_or_refuse(path)) and history.get("epochs")
     ]
-    if not seconds:
+    costs = [epoch_timing.epoch_cost(row) for _, row in epoch_timing.trained_rows(histories)]
+    if not costs:
         return "ETA known after the first epoch"
-    total = float(np.median(seconds)) * config.epochs * -(-runs // workers)
+    total = float(np.median(costs)) * config.epochs * -(-runs // workers)
     return f"ETA {total / 60:.0f} min" if total >= 60 else f"ETA {total:.0f} s"
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 import activations
 import plotting
-from activation_comparison import verdict, verdict_text
+from activation_comparison import epoch_timing, verdict, verdict_text
 from activation_comparison.config import ExperimentConfig
 
 SUMMARY_COLUMNS = [
@@ -247,6 +247,7 @@ def summary_markdown(
         verdict_text.families_note(result, labels),
         "",
         *([note, ""] if (note := verdict_text.mcnemar_note(result)) else []),
+        *([note, ""] if (note := epoch_timing.timing_sentence(histories, labels)) else []),
     ]
     for name in figures:
         caption = plotting.FIGURES[name].caption
