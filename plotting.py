@@ -14,7 +14,7 @@ import numpy as np
 
 import activations
 from activation_comparison import diagnostic_figures, verdict, verdict_figures
-from activation_comparison.drawing import draw_series, plt, save_figure
+from activation_comparison.drawing import draw_quartiles, draw_series, plt, save_figure
 
 
 def curves_figure(histories, column, order, ylabel, title):
@@ -80,6 +80,33 @@ def activation_functions_figure(histories, order):
     return fig
 
 
+def median_loss_figure(histories, order):
+    """The GELU paper's Figure: per activation, the median over seeds of the training log
+    loss (darker, solid) and of the validation log loss (fainter, dashed) per epoch, with
+    the interquartile range as a band.
+
+    The training loss is that of the network without dropout on each batch, before its
+    update, where the runs recorded it (--loss-without-dropout); otherwise Keras' training
+    loss, which with dropout is the loss of the network with dropout active.
+    """
+    without_dropout = any(row.get("loss_without_dropout") is not None for h in histories for row in h["epochs"])
+    training = "loss_without_dropout" if without_dropout else "loss"
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for activation in order:
+        label = activations.get(activation).label
+        draw_quartiles(ax, histories, activation, training, f"{label}, training")
+        draw_quartiles(ax, histories, activation, "val_loss", f"{label}, validation", linestyle="--", alpha=0.55)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("log loss (median over seeds, band: quartiles)")
+    which = "without dropout, before each batch's update" if without_dropout else "as trained (with any dropout active)"
+    ax.set_title(f"Median training loss ({which}) and validation loss", fontsize="medium")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small", ncol=2)
+    return fig
+
+
 def pairwise_figure(histories, order):
     """Every pair of activations: mean paired difference in test accuracy, Holm over all.
 
@@ -108,6 +135,11 @@ FIGURES: dict[str, FigureSpec] = {
     "train_loss.png": FigureSpec(
         "Training loss per epoch (with dropout active).",
         curves("loss", "training loss", "Training loss")),
+    "median_loss.png": FigureSpec(
+        "As the GELU paper draws it: median over seeds of the training log loss (solid; the loss "
+        "of the network without dropout where recorded with --loss-without-dropout) and the "
+        "validation log loss (dashed), with the interquartile range as a band.",
+        median_loss_figure),
     "test_accuracy.png": FigureSpec(
         "Test accuracy of every seed (dots) and their mean (bar).", test_accuracy_figure),
     "pairwise.png": FigureSpec(

@@ -48,6 +48,40 @@ def epoch_series(histories: list[dict], activation: str, column: str):
     return epochs, means, stds
 
 
+def epoch_quartiles(histories: list[dict], activation: str, column: str):
+    """Epochs, and the median, first and third quartile over seeds of `column` for one
+    activation.
+
+    A seed that diverged counts as +inf from its diverged epoch on, so the median stays
+    honest about it (and the band reaches infinity when a quarter of the seeds diverged).
+    """
+    by_epoch: dict[int, list[float]] = {}
+    own = [history for history in histories if history["activation"] == activation]
+    for history in own:
+        for row in history["epochs"]:
+            if row.get(column) is not None:
+                by_epoch.setdefault(row["epoch"], []).append(row[column])
+    last = max(by_epoch, default=0)
+    for history in own:
+        if history.get("status") == "diverged":
+            for epoch in range(history["diverged_epoch"], max(last, history["diverged_epoch"]) + 1):
+                by_epoch.setdefault(epoch, []).append(np.inf)
+    epochs = np.array(sorted(by_epoch), dtype=int)
+    quartiles = np.array([np.percentile(by_epoch[epoch], [50, 25, 75]) for epoch in epochs]).reshape(-1, 3)
+    return epochs, quartiles[:, 0], quartiles[:, 1], quartiles[:, 2]
+
+
+def draw_quartiles(ax, histories, activation, column, label, linestyle="-", alpha=1.0):
+    """One activation's median curve of `column` with its interquartile band."""
+    spec = activations.get(activation)
+    epochs, median, low, high = epoch_quartiles(histories, activation, column)
+    finite = np.isfinite(median)
+    if finite.any():
+        ax.plot(epochs[finite], median[finite], color=spec.color, linestyle=linestyle, alpha=alpha, label=label)
+        band = np.isfinite(low) & np.isfinite(high)
+        ax.fill_between(epochs[band], low[band], high[band], color=spec.color, alpha=0.15 * alpha)
+
+
 def diverged_epochs(histories: list[dict], activation: str) -> list[int]:
     return [
         h["diverged_epoch"]

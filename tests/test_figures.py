@@ -163,3 +163,26 @@ def test_activation_statistics_of_eight_layers_take_rows_of_four_means_then_four
     # Four panels a row: every mean sits above every std.
     assert max(ax.get_position().y0 for ax in panels[8:]) < min(ax.get_position().y0 for ax in panels[:8])
     drawing.plt.close(fig)
+
+
+def test_median_loss_curves_are_medians_and_quartiles_and_a_diverged_seed_counts_as_infinite():
+    def history(seed, losses, diverged_epoch=None):
+        rows = [{"epoch": epoch, "loss_without_dropout": value, "val_loss": None if value is None else value + 0.1}
+                for epoch, value in enumerate(losses, start=1)]  # fmt: skip
+        return {"activation": "gelu", "seed": seed, "status": "diverged" if diverged_epoch else "finished",
+                "diverged_epoch": diverged_epoch, "epochs": rows}  # fmt: skip
+
+    histories = [history(0, [1.0, 0.5, 0.25]), history(1, [2.0, 1.0, 0.5]), history(2, [3.0, 1.5, 0.75]),
+                 history(3, [4.0, None], diverged_epoch=2)]  # fmt: skip
+    epochs, median, low, high = drawing.epoch_quartiles(histories, "gelu", "loss_without_dropout")
+    assert list(epochs) == [1, 2, 3]
+    assert median[0] == pytest.approx(np.median([1, 2, 3, 4]))
+    assert median[1] == pytest.approx(np.median([0.5, 1.0, 1.5, np.inf]))  # 1.25, not a mean's inf.
+    assert (low[0], high[0]) == pytest.approx(tuple(np.percentile([1, 2, 3, 4], [25, 75])))
+    assert high[2] == np.inf
+    fig = plotting.median_loss_figure(histories, ["gelu"])
+    (ax,) = fig.axes
+    solid = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    assert list(solid[0].get_ydata()) == pytest.approx(list(median))
+    assert "without dropout" in ax.get_title()
+    drawing.plt.close(fig)
