@@ -138,6 +138,10 @@ class Tuned:
     def rates(self) -> list[float]:
         return [rate_of(folder) for folder in self.folders]
 
+    @property
+    def default_rate(self) -> float:
+        return DEFAULT_RATE
+
 
 def rate_of(folder) -> float:
     return folder.settings[SETTING]
@@ -310,10 +314,14 @@ def gap_changes(tuned: dict[str, dict[int, float]], fixed: dict[str, dict[int, f
         row = dict.fromkeys(("gap_reference", "gap_fixed_mean", "gap_tuned_mean", "gap_change", "gap_change_ci95_low",
                              "gap_change_ci95_high", "gap_change_seeds", "gap_change_seeds_rate_changed"))  # fmt: skip
         changes[name] = row
-        if reference is None or name == reference:
+        if reference is None:
             continue
-        seeds = sorted(set(tuned[name]) & set(tuned[reference]) & set(fixed.get(name, {})) & set(fixed.get(reference, {})))
-        row.update(gap_reference=reference, gap_change_seeds=len(seeds))
+        row["gap_reference"] = reference
+        if name == reference:
+            continue
+        seeds = sorted(set(tuned[name]) & set(tuned[reference])
+                       & set(fixed.get(name, {})) & set(fixed.get(reference, {})))  # fmt: skip
+        row["gap_change_seeds"] = len(seeds)
         if not seeds:
             continue
         tuned_gaps = np.array([tuned[name][seed] - tuned[reference][seed] for seed in seeds])
@@ -389,6 +397,11 @@ def initial_state_text(pairing: PairingCheck, name: str) -> str:
     if not parts and any(entry[0] == name for entry in pairing.checked):
         parts.append("same")
     return "; ".join(parts)
+
+
+def csv_columns(rows: list[dict]) -> list[str]:
+    """`CSV_COLUMNS`, then any others the rows hold (the article's binary accuracy)."""
+    return list(dict.fromkeys(CSV_COLUMNS + [key for row in rows for key in row]))
 
 
 def csv_rows(tuned: Tuned) -> list[dict]:
