@@ -175,7 +175,7 @@ def test_the_gap_change_is_the_mean_change_of_paired_gaps_with_its_t_interval():
     assert (change["gap_change_ci95_low"], change["gap_change_ci95_high"]) == pytest.approx((low, high))
     assert change["gap_change_seeds"] == 4 and change["gap_change_seeds_rate_changed"] == 3
     assert change["gap_fixed_mean"] == pytest.approx(np.mean(elu - relu_fixed))
-    assert tuned.gap_changes["relu"]["gap_change"] is None
+    assert tuned.gap_changes["relu"]["gap_change"] is None and tuned.gap_changes["relu"]["gap_reference"] == "relu"
 
 
 def test_a_gap_change_without_spread_has_no_interval_and_one_by_construction_says_so():
@@ -244,3 +244,68 @@ def test_the_csv_rows_hold_the_choices_the_gap_change_and_the_summarys_verdict()
 
 def test_a_group_is_named_by_the_folder_name_without_its_learning_rate():
     assert tuning.group_name(example_folders()) == "mnist-e2-b128-clipvalue0.5-cce-val0.1"
+
+
+def test_a_gap_change_can_exceed_one_and_its_interval_is_not_cut_there():
+    # ELU diverged (chance) where ReLU learned when tuned, and the other way round at the fixed rate.
+    tuned = {"relu": {0: 0.99, 1: 0.98, 2: 0.99}, "elu": {0: 0.1, 1: 0.1, 2: 0.1}}
+    fixed = {"relu": {0: 0.1, 1: 0.1, 2: 0.1}, "elu": {0: 0.99, 1: 0.97, 2: 0.98}}
+    rates = {"relu": {0: B, 1: B, 2: B}, "elu": {0: B, 1: B, 2: B}}
+    change = tuning.gap_changes(tuned, fixed, "relu", rates, A)["elu"]
+    deltas = np.array([-1.78, -1.75, -1.77])
+    low, high = stats.t.interval(0.95, 2, loc=deltas.mean(), scale=stats.sem(deltas))
+    assert change["gap_change"] == pytest.approx(deltas.mean())
+    assert (change["gap_change_ci95_low"], change["gap_change_ci95_high"]) == pytest.approx((low, high))
+
+
+def test_the_index_adds_a_tuned_section_per_learning_rate_group():
+    folders = example_folders()
+    text = results_index.index_markdown(folders, results_index.sweeps(folders))
+    section = text.split("## Tuned learning rate: mnist-e2-b128-clipvalue0.5-cce-val0.1\n")[1]
+    assert "Tuned: ReLU and ELU cannot be separated with 4 seeds" in section
+    assert "| activation | rate chosen | leave-one-out agrees | by val. accuracy | tuned test accuracy | verdict " \
+           "| gap change vs ReLU (pp) [95% CI] |" in section  # fmt: skip
+    assert "| ReLU | 0.003 | 3 of 4 | 0.001 | 0.9912 ± 0.0015 | in the best set | reference |" in section
+    assert "| ELU | 0.001 | 4 of 4 | 0.001 | 0.9850 ± 0.0010 | in the best set | -0.07 [-0.15, +0.00] |" in section
+    assert "the default learning rate 0.001" in section
+    assert "Pairs across folders are valid: 8 runs in two or more folders" in section
+    assert "[tuned_learning_rate.csv](tuned_learning_rate.csv)" in section
+
+
+def test_the_index_says_when_the_pairing_failed_or_could_not_be_checked():
+    folders = example_folders({(B, "elu", 2): {"grad_norm": 0.75}, (B, "relu", 3): {"initial": False}})
+    text = results_index.index_markdown(folders, results_index.sweeps(folders))
+    assert f"**not valid** for ELU seed 2 ({folders[0].name}, {folders[1].name})" in text
+    assert f"The pairing of 1 run could not be checked: {folders[1].name} (1 run) recorded no epoch-0" in text
+
+
+def test_several_learning_rate_groups_get_csv_files_named_by_the_group():
+    clipped = example_folders()
+    unclipped = [folder(rate, f.histories, clip_value=None) for rate, f in zip((A, B), clipped)]
+    found = results_index.sweeps(clipped + unclipped)
+    files = [csv_file for csv_file, _ in results_index.tuned_learning_rates(found)]
+    assert files == ["tuned_learning_rate_mnist-e2-b128-clipvalue0.5-cce-val0.1.csv",
+                     "tuned_learning_rate_mnist-e2-b128-noclip-cce-val0.1.csv"]  # fmt: skip
+    text = results_index.index_markdown(clipped + unclipped, found)
+    assert text.count("## Tuned learning rate: ") == 2 and f"]({files[1]})" in text
+
+
+def test_write_index_writes_the_tuned_csv_beside_the_sweep_figure(tmp_path):
+    from activation_comparison import experiment
+
+    for group in example_folders():
+        histories = tmp_path / group.name / "histories"
+        histories.mkdir(parents=True)
+        settings = ExperimentConfig(learning_rate=group.settings["learning_rate"], epochs=2).__dict__
+        storage.write_json(tmp_path / group.name / "config.json", {"config": settings})
+        for record in group.histories:
+            storage.write_json(histories / f"{record['activation']}_seed{record['seed']}.json", record)
+    experiment.write_index(tmp_path)
+    with open(tmp_path / "tuned_learning_rate.csv", newline="") as handle:
+        rows = {row["activation"]: row for row in csv.DictReader(handle)}
+    assert list(rows["relu"]) == tuning.CSV_COLUMNS
+    assert rows["relu"]["learning_rate"] == "0.003"
+    assert rows["relu"]["learning_rate_by_seed"] == "0.001 0.003 0.003 0.003"
+    assert rows["elu"]["verdict"] == "in the best set" and rows["elu"]["seeds_diverged"] == "1"
+    assert (tmp_path / "sweep_learning_rate.png").exists()
+    assert "[tuned_learning_rate.csv](tuned_learning_rate.csv)" in (tmp_path / "index.md").read_text()
