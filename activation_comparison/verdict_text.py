@@ -409,8 +409,8 @@ def tuned_method_sentence(tuned) -> str:
 def tuned_headline(tuned, labels: dict[str, str]) -> str:
     if not tuned.records:
         return (
-            "No seed has a rate chosen on other seeds yet: that needs at least two seeds of an "
-            "activation with runs at the same rates."
+            "No seed has a rate chosen on its other seeds: that needs at least two seeds of an "
+            "activation with a best-epoch validation loss at the same rates."
         )
     return "Tuned: " + headline(tuned.comparison, labels)
 
