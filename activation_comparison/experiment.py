@@ -14,7 +14,8 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison import (
-    drawing, epoch_timing, execution, report, results_index, run_folder, storage, verdict, verdict_figures,
+    drawing, epoch_timing, execution, report, results_index, run_folder, storage, tuning, verdict,
+    verdict_figures,
 )
 from activation_comparison.config import SETTINGS, ExperimentConfig, UsageError
 from activation_comparison.data import Dataset, Split
@@ -167,7 +168,8 @@ def write_summary(run_dir: Path, config: ExperimentConfig) -> list[dict]:
 
 
 def write_index(results_dir: Path, margin: float = verdict.DEFAULT_MARGIN) -> None:
-    """results/index.md with every run folder's verdict, and a figure per sweep."""
+    """results/index.md with every run folder's verdict, a figure per sweep, and per
+    learning-rate sweep the tuned verdict's table (`tuned_learning_rate*.csv`)."""
     folders = []
     for config_path in sorted(results_dir.glob("*/config.json")):
         try:
@@ -187,4 +189,8 @@ def write_index(results_dir: Path, margin: float = verdict.DEFAULT_MARGIN) -> No
         drawing.save_figure(
             verdict_figures.sweep_figure(points, setting, SETTINGS[setting].none_label), results_dir / figure
         )
-    storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures, margin))
+    tuned = results_index.tuned_learning_rates(sweep_figures, margin)
+    for csv_file, result in tuned:
+        rows = tuning.csv_rows(result)
+        storage.write_csv(results_dir / csv_file, rows, tuning.csv_columns(rows))
+    storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures, margin, tuned))

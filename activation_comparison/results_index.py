@@ -2,7 +2,10 @@
 
 Pure functions of each folder's settings and histories; `experiment` writes the files.
 Where folders differ in one setting only, they form a sweep over that setting, drawn as
-test accuracy (mean, 95% CI) and the clipped fraction against the setting.
+test accuracy (mean, 95% CI) and the clipped fraction against the setting. Where that
+setting is the learning rate, the index adds the tuned verdict (`tuning`): each activation
+at its own rate, with its numbers in `tuned_learning_rate.csv` (one file per group, named by
+the group, where several groups are swept).
 """
 
 import json
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import activations
-from activation_comparison import config, report, verdict
+from activation_comparison import config, report, tuning, verdict, verdict_text
 
 # Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
 # e.g. no clipping, gets a place of its own).
@@ -73,9 +76,87 @@ def sweep_points(setting: str, folders: list[Folder], margin: float = verdict.DE
     return points
 
 
+TUNED_CSV = "tuned_learning_rate"
+
+
+def tuned_learning_rates(sweep_figures: list[tuple[str, str, list[Folder]]],
+                         margin: float = verdict.DEFAULT_MARGIN) -> list[tuple[str, tuning.Tuned]]:  # fmt: skip
+    """(CSV file, tuned verdict) for each group of folders that differ only in learning rate.
+
+    One group writes `tuned_learning_rate.csv`; several are told apart by their common
+    folder name (`tuned_learning_rate_<name>.csv`), or by number where that is empty or shared.
+    """
+    groups = [group for _, setting, group in sweep_figures if setting == tuning.SETTING]
+    results = [tuning.tune(group, margin) for group in groups]
+    if len(results) == 1:
+        return [(f"{TUNED_CSV}.csv", results[0])]
+    names = [result.name for result in results]
+    return [
+        (f"{TUNED_CSV}_{result.name if result.name and names.count(result.name) == 1 else number}.csv", result)
+        for number, result in enumerate(results, start=1)
+    ]
+
+
+def format_gap_change(row: dict, reference: str | None) -> str:
+    """'+0.12 [-0.05, +0.29]' in pp; 'reference' for the reference itself."""
+    if row["activation"] == reference:
+        return "reference"
+    if row["gap_change"] is None:
+        return "–"
+    change = report.format_pp(row["gap_change"])
+    if row["gap_change_ci95_low"] is not None:
+        low, high = report.format_pp(row["gap_change_ci95_low"]), report.format_pp(row["gap_change_ci95_high"])
+        return f"{change} [{low}, {high}]"
+    return f"{change} ({'same runs' if not row['gap_change_seeds_rate_changed'] else 'no spread'})"
+
+
+def tuned_section(csv_file: str, tuned: tuning.Tuned) -> list[str]:
+    """The index's lines for one learning-rate group: method, headline, table, checks."""
+    rows = tuning.csv_rows(tuned)
+    labels = {row["activation"]: row["label"] for row in rows}
+    top = tuned.comparison.top
+    reference = labels.get(top, "the top")
+    lines = [
+        "",
+        f"## Tuned learning rate{': ' + tuned.name if tuned.name else ''}",
+        "",
+        f"Folders: {', '.join(folder.name for folder in tuned.folders)}. {verdict_text.tuned_method_sentence(tuned)}",
+        "",
+        verdict_text.tuned_headline(tuned, labels),
+        "",
+        f"| activation | rate chosen | leave-one-out agrees | by val. accuracy | tuned test accuracy | verdict "
+        f"| gap change vs {reference} (pp) [95% CI] |",
+        "|---" * 7 + "|",
+    ]
+    for row in rows:
+        cells = [
+            row["label"],
+            tuning.rate_text(row["learning_rate"]),
+            f"{row['loo_agreement']} of {row['loo_seeds']}" if row["loo_seeds"] else "–",
+            tuning.rate_text(row["learning_rate_by_val_accuracy"]),
+            report.format_mean_std(row["test_accuracy_mean"], row["test_accuracy_std"]),
+            row["verdict"] or "–",
+            format_gap_change(row, top),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        verdict_text.tuned_columns_sentence(tuned, labels),
+        "",
+        verdict_text.pairing_sentence(tuned.pairing, labels),
+        "",
+        f"Every number per activation, with the leave-one-out rate of each seed and the summary's "
+        f"verdict columns: [{csv_file}]({csv_file}).",
+    ]
+    return lines
+
+
 def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, list[Folder]]],
-                   margin: float = verdict.DEFAULT_MARGIN) -> str:  # fmt: skip
-    """One row per folder with the settings that differ, its verdict, then the sweeps."""
+                   margin: float = verdict.DEFAULT_MARGIN, tuned: list[tuple[str, tuning.Tuned]] | None = None,
+                   ) -> str:  # fmt: skip
+    """One row per folder with the settings that differ, its verdict, then the sweeps and,
+    per learning-rate sweep, the tuned verdict (`tuned`: from `tuned_learning_rates`,
+    computed here when not given)."""
     differing = [
         key
         for key in folders[0].settings
@@ -121,4 +202,6 @@ def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, li
             "",
             f"![{figure}]({figure})",
         ]
+    for csv_file, result in tuned_learning_rates(sweep_figures, margin) if tuned is None else tuned:
+        lines += tuned_section(csv_file, result)
     return "\n".join(lines) + "\n"

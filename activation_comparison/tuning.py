@@ -1,0 +1,430 @@
+"""The tuned verdict: each activation at its own learning rate, across run folders.
+
+Pure functions of folders (anything with `name`, `settings` and `histories`, such as
+`results_index.Folder`) and records; `experiment` writes what they return.
+
+Where run folders differ only in learning rate, one activation may do best at a rate that
+another does not like, so a verdict at one fixed rate may be a verdict about the rate. This
+module chooses each activation's rate and compares them again.
+
+Choosing a rate. A run's score is its best-epoch validation loss (the epoch that also gave
+its test accuracy); a diverged run's is +inf. A rate's score is the median over seeds,
+because one diverged run makes a mean infinite. The lowest median wins; on a tie the
+smaller rate wins (ties happen in practice only when the medians are +inf, i.e. most runs
+diverged at both rates, and the smaller rate is the less likely to diverge again).
+
+Why leave one seed out. Choosing the rate on the seeds that are then compared favours lucky
+seeds: validation and test score the same trained network, so a seed that happened to do
+well at one rate pulls the choice there and then counts its luck again on the test set.
+So seed s of activation a is compared at the rate chosen on a's *other* seeds (those with a
+run at that rate), among the rates at which s itself has a run (whether a run exists says
+nothing about how it did). With two seeds a rate's median is the mean of the two, so one
+diverged run makes it +inf: with two values, half diverged.
+
+The tuned records are the real records of the chosen folders, predictions included, so the
+verdict is `verdict.compare` with its usual rules (a diverged run at chance, the test
+images' noise where predictions exist) and `verdict_text` words it.
+
+The rate chosen on all seeds, how often the leave-one-out choices agree with it, and the
+choice by validation accuracy (highest median of the best epoch's val_accuracy; a diverged
+run at chance) are reported as checks on the choice, not used by the verdict.
+
+Whether tuning changes the verdict is measured, not read off two labels (a change in
+significance is not itself significant): for activation a against the tuned reference r
+(the top of the tuned best set), per seed,
+
+    delta_s = (tuned_a,s - tuned_r,s) - (fixed_a,s - fixed_r,s)
+
+with "fixed" the folder at the default learning rate (or, where no folder has it, the
+nearest rate on a log scale, the smaller on a tie), over the seeds that have all four
+numbers (diverged runs at chance); its mean and 95% t interval. delta lies in [-2, 2]: the
+difference of two differences of accuracies. Where the deltas have no spread there is no
+interval (a standard error of 0 is no proof); where no seed's rate changed for either
+activation, delta is 0 by construction.
+
+Pairs across folders are valid only if the same seed starts the same way at every rate:
+same data order, dropout stream and initial weights. The epoch-0 row (diagnostics before
+training) is a function of the initial weights and the probe images alone, so each
+(activation, seed)'s epoch-0 diagnostics must agree in every folder. Bit-identical is
+expected on one machine with one thread count; another thread count can change the last
+digits of a gradient norm's sum, a different start changes the first ones, so values that
+differ by less than `ROUNDING` (relative) are reported as equal up to rounding. Runs
+without an epoch-0 row (--no-diagnostics) cannot be checked, and are named.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import activations
+from activation_comparison import config, report, statistics, verdict
+from activation_comparison.data import NUM_CLASSES
+
+SETTING = "learning_rate"
+DEFAULT_RATE = config.DEFAULTS[SETTING]
+# Epoch-0 columns that depend only on the initial weights and the probe images (not the
+# clip, which can differ in another sweep, nor the wall-clock time).
+INITIAL_STATE_PREFIXES = ("grad_norm_", "act_mean_", "act_std_", "dead_fraction_")
+ROUNDING = 1e-4
+GAP_CHANGE_BOUNDS = (-2.0, 2.0)
+
+# The columns tuned_learning_rate.csv adds before the summary's (report.SUMMARY_COLUMNS).
+TUNING_COLUMNS = [
+    "activation", "label", "learning_rate", "val_loss_median", "seeds", "learning_rate_by_seed",
+    "loo_agreement", "loo_seeds", "learning_rate_by_val_accuracy", "val_accuracy_median",
+    "fixed_learning_rate", "gap_reference", "gap_fixed_mean", "gap_tuned_mean", "gap_change",
+    "gap_change_ci95_low", "gap_change_ci95_high", "gap_change_seeds", "gap_change_seeds_rate_changed",
+    "initial_state",
+]  # fmt: skip
+CSV_COLUMNS = list(dict.fromkeys(TUNING_COLUMNS + report.SUMMARY_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One activation's learning rates: chosen on all seeds, per seed on the others, and by
+    validation accuracy."""
+
+    activation: str
+    learning_rate: float | None  # lowest median best-epoch validation loss over all seeds
+    val_loss_median: float | None
+    by_seed: dict[int, float | None]  # leave one seed out; every seed with a run, in order
+    by_val_accuracy: float | None  # highest median best-epoch validation accuracy
+    val_accuracy_median: float | None
+
+    @property
+    def loo_seeds(self) -> int:
+        return sum(rate is not None for rate in self.by_seed.values())
+
+    @property
+    def loo_agreement(self) -> int:
+        return sum(rate is not None and rate == self.learning_rate for rate in self.by_seed.values())
+
+
+@dataclass(frozen=True)
+class PairingCheck:
+    """Whether each (activation, seed) in two or more folders started the same way in all."""
+
+    checked: list[tuple[str, int]]  # compared in two or more folders
+    differ: list[tuple[str, int, list[str]]]  # with the folders that disagree with the first
+    rounding: list[tuple[str, int, float]]  # equal up to ROUNDING, with the largest relative difference
+    unchecked: list[tuple[str, int, list[str]]]  # with the folders that have no epoch-0 diagnostics
+
+    @property
+    def status(self) -> str:
+        """'differs', 'held', 'partly checked' or 'not checked'."""
+        if self.differ:
+            return "differs"
+        if not self.unchecked:
+            return "held"
+        return "partly checked" if self.checked else "not checked"
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """The tuned verdict of one group of folders that differ only in learning rate."""
+
+    name: str  # the folders' common name, without the learning-rate token
+    folders: list  # ascending learning rate
+    fixed_rate: float | None  # the rate whose folder is the untuned comparison
+    choices: dict[str, Choice]  # activation order
+    records: list[dict]  # the real records at the chosen rates, each with its `learning_rate`
+    comparison: verdict.Comparison
+    summary: list[dict]  # report.summarize of `records`
+    gap_changes: dict[str, dict]
+    pairing: PairingCheck
+
+    @property
+    def rates(self) -> list[float]:
+        return [rate_of(folder) for folder in self.folders]
+
+    @property
+    def default_rate(self) -> float:
+        return DEFAULT_RATE
+
+
+def rate_of(folder) -> float:
+    return folder.settings[SETTING]
+
+
+def rate_text(rate: float | None) -> str:
+    """'0.001', '0.0003'; '–' for no rate."""
+    return "–" if rate is None else config.exact_number(rate)
+
+
+def best_row(record: dict) -> dict | None:
+    best = record.get("best_epoch")
+    if best is None:
+        return None
+    return next((row for row in record.get("epochs", []) if row.get("epoch") == best), None)
+
+
+def best_val_loss(record: dict) -> float | None:
+    """The validation loss of the run's best epoch; +inf for a diverged run; None when the
+    record has none (it then neither is a candidate nor counts)."""
+    if record.get("status") == "diverged":
+        return math.inf
+    row = best_row(record)
+    return None if row is None or row.get("val_loss") is None else float(row["val_loss"])
+
+
+def best_val_accuracy(record: dict, classes: int = NUM_CLASSES) -> float | None:
+    """The validation accuracy of the run's best epoch; chance for a diverged run."""
+    if record.get("status") == "diverged":
+        return verdict.chance(classes)
+    row = best_row(record)
+    return None if row is None or row.get("val_accuracy") is None else float(row["val_accuracy"])
+
+
+def choose(values_by_rate: dict[float, list[float]], higher_is_better: bool = False):
+    """(rate, its median) for the best median of each rate's values, or (None, None) when
+    no rate has a value. A tie goes to the smaller rate."""
+    medians = [(rate, float(np.median(values))) for rate, values in values_by_rate.items() if values]
+    if not medians:
+        return None, None
+    sign = -1.0 if higher_is_better else 1.0
+    return min(medians, key=lambda item: (sign * item[1], item[0]))
+
+
+def scores_by_rate(folders, activation: str, score) -> dict[float, dict[int, float]]:
+    """rate -> {seed: score(record)} for the activation's ended runs that have a score."""
+    table = {}
+    for folder in folders:
+        runs = {}
+        for record in folder.histories:
+            if record["activation"] == activation and (value := score(record)) is not None:
+                runs[int(record["seed"])] = value
+        table[rate_of(folder)] = runs
+    return table
+
+
+def choose_rates(activation: str, losses: dict[float, dict[int, float]],
+                 accuracies: dict[float, dict[int, float]]) -> Choice:  # fmt: skip
+    """The rates of one activation from rate -> {seed: best-epoch validation loss} (and
+    the same of validation accuracy), see the module docstring."""
+    seeds = sorted({seed for runs in losses.values() for seed in runs})
+    rate, median = choose({rate: list(runs.values()) for rate, runs in losses.items()})
+    by_seed = {}
+    for seed in seeds:
+        others = {
+            rate: [value for other, value in runs.items() if other != seed]
+            for rate, runs in losses.items()
+            if seed in runs
+        }
+        by_seed[seed] = choose(others)[0]
+    by_accuracy, accuracy_median = choose(
+        {rate: list(runs.values()) for rate, runs in accuracies.items()}, higher_is_better=True
+    )
+    return Choice(activation, rate, median, by_seed, by_accuracy, accuracy_median)
+
+
+def tuned_records(folders, choices: dict[str, Choice]) -> list[dict]:
+    """For each activation and seed with a leave-one-out rate, the record of the folder at
+    that rate (a shallow copy, predictions included) with its `learning_rate`."""
+    by_rate = {rate_of(folder): folder for folder in folders}
+    records = []
+    for name, choice in choices.items():
+        for seed, rate in choice.by_seed.items():
+            if rate is None:
+                continue
+            record = next(r for r in by_rate[rate].histories if r["activation"] == name and int(r["seed"]) == seed)
+            records.append(dict(record, learning_rate=rate))
+    return records
+
+
+def initial_state(record: dict) -> dict | None:
+    """The epoch-0 diagnostics that depend only on the initial weights and probe images,
+    or None when the run has none (--no-diagnostics)."""
+    row = next((row for row in record.get("epochs", []) if row.get("epoch") == 0), None)
+    if row is None:
+        return None
+    columns = {key: value for key, value in row.items() if key.startswith(INITIAL_STATE_PREFIXES)}
+    return columns or None
+
+
+def relative_difference(first: dict, second: dict) -> float:
+    """The largest relative difference of two epoch-0 rows; inf where their columns or a
+    missing value differ."""
+    if first.keys() != second.keys():
+        return math.inf
+    largest = 0.0
+    for key, value in first.items():
+        other = second[key]
+        if value is None or other is None:
+            if value is not other:
+                return math.inf
+            continue
+        if value != other:
+            largest = max(largest, abs(value - other) / max(abs(value), abs(other)))
+    return largest
+
+
+def check_pairing(folders) -> PairingCheck:
+    """Compare each (activation, seed)'s epoch-0 diagnostics across the folders that have
+    the run; the first folder with them (lowest rate) is the reference."""
+    runs: dict[tuple[str, int], list[tuple[str, dict | None]]] = {}
+    for folder in folders:
+        for record in folder.histories:
+            runs.setdefault((record["activation"], int(record["seed"])), []).append(
+                (folder.name, initial_state(record))
+            )
+    order = report.activation_order(name for name, _ in runs)
+    checked, differ, rounding, unchecked = [], [], [], []
+    for (name, seed), states in sorted(runs.items(), key=lambda item: (order.index(item[0][0]), item[0][1])):
+        if len(states) < 2:
+            continue
+        missing = [folder for folder, state in states if state is None]
+        present = [(folder, state) for folder, state in states if state is not None]
+        if missing:
+            unchecked.append((name, seed, missing))
+        if len(present) < 2:
+            continue
+        checked.append((name, seed))
+        reference = present[0][1]
+        differences = {folder: relative_difference(reference, state) for folder, state in present[1:]}
+        disagree = [folder for folder, difference in differences.items() if difference > ROUNDING]
+        if disagree:
+            differ.append((name, seed, [present[0][0], *disagree]))
+        elif max(differences.values()) > 0:
+            rounding.append((name, seed, max(differences.values())))
+    return PairingCheck(checked, differ, rounding, unchecked)
+
+
+def fixed_rate(rates: list[float]) -> float | None:
+    """The default learning rate where a folder has it, else the nearest on a log scale
+    (the smaller on a tie)."""
+    if not rates:
+        return None
+    if DEFAULT_RATE in rates:
+        return DEFAULT_RATE
+    return min(rates, key=lambda rate: (abs(math.log(rate / DEFAULT_RATE)), rate))
+
+
+def gap_changes(tuned: dict[str, dict[int, float]], fixed: dict[str, dict[int, float]], reference: str | None,
+                tuned_rates: dict[str, dict[int, float]], fixed_at: float | None) -> dict[str, dict]:  # fmt: skip
+    """Per activation against `reference`: mean delta_s (module docstring), its 95% t
+    interval, the seeds it rests on, the mean gaps it compares, and on how many of those
+    seeds either activation's tuned rate differs from the fixed one.
+
+    `tuned` and `fixed` are activation -> {seed: accuracy} (`verdict.ranking_accuracies`),
+    `tuned_rates` activation -> {seed: chosen rate}.
+    """
+    changes = {}
+    for name in tuned:
+        row = dict.fromkeys(("gap_reference", "gap_fixed_mean", "gap_tuned_mean", "gap_change", "gap_change_ci95_low",
+                             "gap_change_ci95_high", "gap_change_seeds", "gap_change_seeds_rate_changed"))  # fmt: skip
+        changes[name] = row
+        if reference is None:
+            continue
+        row["gap_reference"] = reference
+        if name == reference:
+            continue
+        seeds = sorted(set(tuned[name]) & set(tuned[reference])
+                       & set(fixed.get(name, {})) & set(fixed.get(reference, {})))  # fmt: skip
+        row["gap_change_seeds"] = len(seeds)
+        if not seeds:
+            continue
+        tuned_gaps = np.array([tuned[name][seed] - tuned[reference][seed] for seed in seeds])
+        fixed_gaps = np.array([fixed[name][seed] - fixed[reference][seed] for seed in seeds])
+        deltas = np.round(tuned_gaps - fixed_gaps, statistics.DECIMALS)
+        row.update(
+            gap_tuned_mean=float(tuned_gaps.mean()),
+            gap_fixed_mean=float(fixed_gaps.mean()),
+            gap_change=float(deltas.mean()),
+            gap_change_seeds_rate_changed=sum(
+                tuned_rates[name][seed] != fixed_at or tuned_rates[reference][seed] != fixed_at for seed in seeds
+            ),
+        )
+        if statistics.has_spread(deltas):
+            row["gap_change_ci95_low"], row["gap_change_ci95_high"] = statistics.t_interval(
+                deltas, bounds=GAP_CHANGE_BOUNDS
+            )
+    return changes
+
+
+def group_name(folders) -> str:
+    """The name parts every folder shares, in the first folder's order: the folder name
+    without its learning-rate token ('mnist-e12-b128-clipvalue0.5-cce-val0.1'); '' when
+    they share none."""
+    parts = [name.split("-") for name in (folder.name for folder in folders)]
+    return "-".join(part for part in parts[0] if all(part in other for other in parts[1:]))
+
+
+def tune(folders, margin: float = verdict.DEFAULT_MARGIN, classes: int = NUM_CLASSES) -> Tuned:
+    """The tuned verdict of folders that differ only in learning rate."""
+    folders = sorted(folders, key=rate_of)
+    order = report.activation_order(r["activation"] for folder in folders for r in folder.histories)
+    choices = {
+        name: choose_rates(
+            name,
+            scores_by_rate(folders, name, best_val_loss),
+            scores_by_rate(folders, name, lambda record: best_val_accuracy(record, classes)),
+        )
+        for name in order
+    }
+    records = tuned_records(folders, choices)
+    comparison = verdict.compare(records, report.activation_order(r["activation"] for r in records), margin, classes)
+    at = fixed_rate([rate_of(folder) for folder in folders])
+    fixed_records = next((folder.histories for folder in folders if rate_of(folder) == at), [])
+    changes = gap_changes(
+        verdict.ranking_accuracies(records, order, classes),
+        verdict.ranking_accuracies(fixed_records, order, classes),
+        comparison.top,
+        {name: choice.by_seed for name, choice in choices.items()},
+        at,
+    )
+    return Tuned(
+        name=group_name(folders), folders=folders, fixed_rate=at, choices=choices, records=records,
+        comparison=comparison, summary=report.summarize(records, margin) if records else [],
+        gap_changes=changes, pairing=check_pairing(folders),
+    )  # fmt: skip
+
+
+def initial_state_text(pairing: PairingCheck, name: str) -> str:
+    """One activation's part of the epoch-0 check, for the CSV: 'same', 'same up to
+    rounding (seeds 1)', 'differs (seeds 2)', 'not checked (seeds 0 1)', or '' when none of
+    its runs is in two folders."""
+    def seeds_of(entries):
+        return " ".join(str(entry[1]) for entry in entries if entry[0] == name)
+
+    parts = []
+    if differ := seeds_of(pairing.differ):
+        parts.append(f"differs (seeds {differ})")
+    if rounding := seeds_of(pairing.rounding):
+        parts.append(f"same up to rounding (seeds {rounding})")
+    if unchecked := seeds_of(pairing.unchecked):
+        parts.append(f"not checked (seeds {unchecked})")
+    if not parts and any(entry[0] == name for entry in pairing.checked):
+        parts.append("same")
+    return "; ".join(parts)
+
+
+def csv_columns(rows: list[dict]) -> list[str]:
+    """`CSV_COLUMNS`, then any others the rows hold (the article's binary accuracy)."""
+    return list(dict.fromkeys(CSV_COLUMNS + [key for row in rows for key in row]))
+
+
+def csv_rows(tuned: Tuned) -> list[dict]:
+    """One row per activation: `TUNING_COLUMNS`, then the summary's columns (blank for an
+    activation with no tuned run)."""
+    summary = {row["activation"]: row for row in tuned.summary}
+    rows = []
+    for name, choice in tuned.choices.items():
+        row = dict.fromkeys(CSV_COLUMNS) | summary.get(name, {})
+        row.update(
+            activation=name,
+            label=activations.get(name).label,
+            learning_rate=choice.learning_rate,
+            val_loss_median=choice.val_loss_median,
+            seeds=" ".join(str(seed) for seed in choice.by_seed),
+            learning_rate_by_seed=" ".join(rate_text(rate) for rate in choice.by_seed.values()),
+            loo_agreement=choice.loo_agreement,
+            loo_seeds=choice.loo_seeds,
+            learning_rate_by_val_accuracy=choice.by_val_accuracy,
+            val_accuracy_median=choice.val_accuracy_median,
+            fixed_learning_rate=tuned.fixed_rate,
+            initial_state=initial_state_text(tuned.pairing, name),
+            **tuned.gap_changes[name],
+        )
+        rows.append(row)
+    return rows
