@@ -122,7 +122,11 @@ def curves(column, ylabel, title):
 @dataclass(frozen=True)
 class FigureSpec:
     caption: str
-    draw: Callable  # (histories, activation order) -> Figure or None
+    draw: Callable  # (histories, activation order) -> Figure or None, unless scope says otherwise
+    # "folder": drawn for every run folder; "sweep": one per sweep of results/index.md,
+    # draw(points, setting, none_label); "tuned": one per learning-rate group of the index,
+    # draw(histories at each activation's chosen rate, activation order).
+    scope: str = "folder"
 
 
 FIGURES: dict[str, FigureSpec] = {
@@ -168,6 +172,17 @@ FIGURES: dict[str, FigureSpec] = {
         "Mean and standard deviation of each activation layer's output; SELU's claim is "
         "mean ≈ 0 and std ≈ 1 in every layer.",
         diagnostic_figures.activation_stats_figure),
+    # results/index.md's figures, drawn by experiment.write_index.
+    "sweep_<setting>.png": FigureSpec(
+        "Left: test accuracy (mean and 95% CI over seeds) per activation against the setting; "
+        "right: the mean fraction of gradient elements the clip changed. A setting whose clipped "
+        "fraction is 0 clipped nothing, so it cannot explain a difference in accuracy.",
+        verdict_figures.sweep_figure, scope="sweep"),
+    "tuned_median_loss.png": FigureSpec(
+        "Each activation at the learning rate chosen on all its seeds: median over seeds of the "
+        "training log loss (solid; without dropout where recorded) and the validation log loss "
+        "(dashed), with the interquartile range as a band, as the GELU paper draws its MNIST curves.",
+        median_loss_figure, scope="tuned"),
 }  # fmt: skip
 
 
@@ -175,6 +190,8 @@ def plot_all(histories: list[dict], folder: Path, order: list[str]) -> list[str]
     """Draw every figure of a run folder from its histories; return the files written."""
     written = []
     for name, spec in FIGURES.items():
+        if spec.scope != "folder":
+            continue
         fig = spec.draw(histories, order)
         if fig is not None:
             save_figure(fig, Path(folder) / name)

@@ -15,7 +15,6 @@ import activations
 import plotting
 from activation_comparison import (
     drawing, epoch_timing, execution, report, results_index, run_folder, storage, tuning, verdict,
-    verdict_figures,
 )
 from activation_comparison.config import SETTINGS, ExperimentConfig, UsageError
 from activation_comparison.data import Dataset, Split
@@ -184,13 +183,15 @@ def write_index(results_dir: Path, margin: float = verdict.DEFAULT_MARGIN) -> No
     if not folders:
         return
     sweep_figures = results_index.sweeps(folders)
+    draw_sweep = plotting.FIGURES[results_index.SWEEP_FIGURE].draw
     for figure, setting, group in sweep_figures:
         points = results_index.sweep_points(setting, group, margin)
-        drawing.save_figure(
-            verdict_figures.sweep_figure(points, setting, SETTINGS[setting].none_label), results_dir / figure
-        )
+        drawing.save_figure(draw_sweep(points, setting, SETTINGS[setting].none_label), results_dir / figure)
     tuned = results_index.tuned_learning_rates(sweep_figures, margin)
+    draw_tuned = plotting.FIGURES[results_index.TUNED_FIGURE].draw
     for csv_file, result in tuned:
         rows = tuning.csv_rows(result)
         storage.write_csv(results_dir / csv_file, rows, tuning.csv_columns(rows))
+        drawing.save_figure(draw_tuned(results_index.at_chosen_rates(result), list(result.choices)),
+                            results_dir / results_index.tuned_figure_file(csv_file))  # fmt: skip
     storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures, margin, tuned))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import activations
+import plotting
 from activation_comparison import config, report, tuning, verdict, verdict_text
 
 # Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
@@ -77,6 +78,9 @@ def sweep_points(setting: str, folders: list[Folder], margin: float = verdict.DE
 
 
 TUNED_CSV = "tuned_learning_rate"
+# Their entries in the figure registry (plotting.FIGURES), which also holds each folder's.
+SWEEP_FIGURE = "sweep_<setting>.png"
+TUNED_FIGURE = "tuned_median_loss.png"
 
 
 def tuned_learning_rates(sweep_figures: list[tuple[str, str, list[Folder]]],
@@ -108,6 +112,24 @@ def format_gap_change(row: dict, reference: str | None) -> str:
         low, high = report.format_pp(row["gap_change_ci95_low"]), report.format_pp(row["gap_change_ci95_high"])
         return f"{change} [{low}, {high}]"
     return f"{change} ({'same runs' if not row['gap_change_seeds_rate_changed'] else 'no spread'})"
+
+
+def tuned_figure_file(csv_file: str) -> str:
+    """tuned_learning_rate[_name].csv -> tuned_median_loss[_name].png."""
+    return csv_file.replace(TUNED_CSV, "tuned_median_loss").removesuffix(".csv") + ".png"
+
+
+def at_chosen_rates(tuned: tuning.Tuned) -> list[dict]:
+    """Every run of each activation at the rate chosen on all its seeds (one rate per
+    activation, as the GELU paper plots each nonlinearity at its best rate)."""
+    histories = []
+    for folder in tuned.folders:
+        rate = tuning.rate_of(folder)
+        histories += [
+            history for history in folder.histories
+            if history["activation"] in tuned.choices and tuned.choices[history["activation"]].learning_rate == rate
+        ]  # fmt: skip
+    return histories
 
 
 def tuned_section(csv_file: str, tuned: tuning.Tuned) -> list[str]:
@@ -147,6 +169,10 @@ def tuned_section(csv_file: str, tuned: tuning.Tuned) -> list[str]:
         "",
         f"Every number per activation, with the leave-one-out rate of each seed and the summary's "
         f"verdict columns: [{csv_file}]({csv_file}).",
+        "",
+        plotting.FIGURES[TUNED_FIGURE].caption,
+        "",
+        f"![{tuned_figure_file(csv_file)}]({tuned_figure_file(csv_file)})",
     ]
     return lines
 
@@ -195,10 +221,7 @@ def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, li
             "",
             f"## Sweep over {setting}",
             "",
-            f"Folders: {', '.join(folder.name for folder in group)}. Left: test accuracy "
-            "(mean and 95% CI over seeds) per activation; right: the mean fraction of gradient "
-            "elements the clip changed. A setting whose clipped fraction is 0 clipped nothing, "
-            "so it cannot explain a difference in accuracy.",
+            f"Folders: {', '.join(folder.name for folder in group)}. {plotting.FIGURES[SWEEP_FIGURE].caption}",
             "",
             f"![{figure}]({figure})",
         ]

@@ -155,3 +155,27 @@ def test_folders_that_differ_in_one_setting_form_a_sweep_with_its_points():
         "on this test set), so there is nothing to rank it against." in text
     )
     assert "![sweep_clip_value.png](sweep_clip_value.png)" in text
+
+
+def timed(activation, seed, parts, wall):
+    """A history whose one epoch took `wall` seconds, its parts `parts` (train, validation,
+    diagnostics, saving)."""
+    row = dict(zip(("train_seconds", "validation_seconds", "diagnostics_seconds", "checkpoint_seconds"), parts))
+    return record(activation, seed, 0.99) | {"epochs": [{"epoch": 1, "seconds": wall, **row}]}
+
+
+def test_the_summary_names_epochs_whose_wall_time_exceeds_their_parts_by_more_than_ten_percent():
+    histories = [timed("relu", 0, (20.0, 1.0, 0.5, 0.2), 43.0), timed("relu", 1, (20.0, 1.0, 0.5, 0.2), 23.5),
+                 timed("sigmoid", 0, (20.0, 1.0, 0.5, 0.2), 21.8)]  # fmt: skip
+    text = report.summary_markdown(ExperimentConfig(), report.summarize(histories), [], histories)
+    # 43.0 > 1.1 x 21.7, while 23.5 (8% above) and 21.8 are within the tolerance.
+    assert "1 of 3 epochs took more than 10% longer than their timed parts" in text
+    assert "ReLU seed 0 epoch 1 (43.0 s against 21.7 s)" in text and "seed 1 epoch 1" not in text
+
+
+def test_the_summary_says_when_every_epoch_is_its_parts_and_is_silent_for_older_histories():
+    histories = [timed("relu", seed, (20.0, 1.0, 0.5, 0.2), 21.9) for seed in range(2)]
+    text = report.summary_markdown(ExperimentConfig(), report.summarize(histories), [], histories)
+    assert "every one of the 2 epochs took at most 10% longer than its timed parts" in text
+    text = report.summary_markdown(ExperimentConfig(), report.summarize(HISTORIES), [], HISTORIES)
+    assert "timed parts" not in text  # Histories from before the parts were recorded.

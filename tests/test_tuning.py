@@ -32,6 +32,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import plotting
 from activation_comparison import config, report, results_index, storage, tuning, verdict
 from activation_comparison.config import ExperimentConfig
 
@@ -308,4 +309,20 @@ def test_write_index_writes_the_tuned_csv_beside_the_sweep_figure(tmp_path):
     assert rows["relu"]["learning_rate_by_seed"] == "0.001 0.003 0.003 0.003"
     assert rows["elu"]["verdict"] == "in the best set" and rows["elu"]["seeds_diverged"] == "1"
     assert (tmp_path / "sweep_learning_rate.png").exists()
-    assert "[tuned_learning_rate.csv](tuned_learning_rate.csv)" in (tmp_path / "index.md").read_text()
+    index = (tmp_path / "index.md").read_text()
+    assert "[tuned_learning_rate.csv](tuned_learning_rate.csv)" in index
+    # The index's figures come from the same registry as a folder's.
+    assert (tmp_path / "tuned_median_loss.png").stat().st_size > 0
+    assert "![tuned_median_loss.png](tuned_median_loss.png)" in index
+    assert plotting.FIGURES[results_index.TUNED_FIGURE].caption in index
+    assert plotting.FIGURES[results_index.SWEEP_FIGURE].caption in index
+
+
+def test_the_tuned_curves_take_each_activation_at_the_rate_chosen_on_all_its_seeds():
+    tuned = tuning.tune(example_folders())
+    chosen = results_index.at_chosen_rates(tuned)
+    assert sorted((r["activation"], r["seed"]) for r in chosen) == sorted(
+        (name, seed) for name in ("relu", "elu") for seed in range(4))  # fmt: skip
+    relu = {r["seed"]: r for r in chosen if r["activation"] == "relu"}
+    # ReLU's rate on all seeds is 0.003, so all four curves come from that folder, seed 0 too.
+    assert [relu[seed]["epochs"][-1]["val_loss"] for seed in range(4)] == RELU_LOSS[B]
