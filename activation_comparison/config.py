@@ -185,7 +185,7 @@ class ExperimentConfig:
     loss_without_dropout: bool = setting(
         False, "--loss-without-dropout", "also record, per epoch, the mean over its batches of the training loss "
         "of the network without dropout, before each batch's update (the GELU paper's training curve; "
-        "costs about a third more per step)", identity=False)
+        "one more forward pass per step)", identity=False)
     diagnostics: bool = setting(True, "--no-diagnostics",
                                 "skip the per-epoch gradient, clipping and dead-unit measurements", identity=False)
     probe_size: int = setting(512, "--probe-size", "validation images used for the diagnostics",

@@ -26,22 +26,19 @@ class Network(keras.Sequential):
     """A Sequential network that can also measure, on every training batch and before the
     batch's update, the loss of the same network without dropout (inference mode), as the
     GELU paper plots it. That forward pass draws no random numbers and updates nothing, so
-    it does not change what is trained; it costs about a third of a step, so it runs only
-    when asked for (`loss_without_dropout`).
+    it does not change what is trained; it is one more forward pass per step, so it runs
+    only when asked for (`inference_loss`, the training loss object, or None).
     """
 
-    def __init__(self, *args, loss_without_dropout=None, **kwargs):
+    def __init__(self, *args, inference_loss=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The loss object (the training loss) to measure with, or None.
-        self.dropout_free_loss = loss_without_dropout
-        self.loss_without_dropout = (
-            keras.metrics.Mean(name="loss_without_dropout") if loss_without_dropout is not None else None
-        )
+        self.inference_loss = inference_loss
+        self.loss_without_dropout = None if inference_loss is None else keras.metrics.Mean(name="loss_without_dropout")
 
     def train_step(self, data):
-        if self.dropout_free_loss is not None:
+        if self.inference_loss is not None:
             x, y = data[0], data[1]
-            self.loss_without_dropout.update_state(self.dropout_free_loss(y, self(x, training=False)))
+            self.loss_without_dropout.update_state(self.inference_loss(y, self(x, training=False)))
         return super().train_step(data)
 
     def test_step(self, data):
@@ -57,7 +54,7 @@ def build_model(spec: activations.ActivationSpec, config: ExperimentConfig | Non
     return Network(
         [networks.input_layer(), *network.make_layers(spec, config.dropout)],
         name=f"{network.name}_{spec.name}",
-        loss_without_dropout=losses.get(config.loss).make() if config.loss_without_dropout else None,
+        inference_loss=losses.get(config.loss).make() if config.loss_without_dropout else None,
     )
 
 

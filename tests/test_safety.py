@@ -158,3 +158,16 @@ def test_the_command_line_shows_no_tensorflow_start_up_lines(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr == "error: --epochs must be at least 1, got 0\n"
+
+
+def test_a_damaged_predictions_file_is_a_one_line_error_and_is_left_as_it_is(tmp_path, mnist_path, capsys):
+    assert ca.main([*TINY, "--data", str(mnist_path), "--results-dir", str(tmp_path)]) == 0
+    (predictions,) = tmp_path.glob("*/histories/relu_seed0_predictions.csv")
+    damaged = predictions.read_text()[:-40]  # Cut inside the last line: one column short.
+    predictions.write_text(damaged)
+    history = predictions.with_name("relu_seed0.json").read_bytes()
+    capsys.readouterr()
+    assert ca.main([*TINY, "--data", str(mnist_path), "--results-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "relu_seed0_predictions.csv is damaged" in err and "--force" in err
+    assert predictions.read_text() == damaged and predictions.with_name("relu_seed0.json").read_bytes() == history
