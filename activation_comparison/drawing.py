@@ -67,7 +67,13 @@ def epoch_quartiles(histories: list[dict], activation: str, column: str):
             for epoch in range(history["diverged_epoch"], max(last, history["diverged_epoch"]) + 1):
                 by_epoch.setdefault(epoch, []).append(np.inf)
     epochs = np.array(sorted(by_epoch), dtype=int)
-    quartiles = np.array([np.percentile(by_epoch[epoch], [50, 25, 75]) for epoch in epochs]).reshape(-1, 3)
+    # NumPy interpolates between neighbours, and inf - inf is undefined: stand in a huge
+    # finite value for +inf, and read anything that huge back as +inf.
+    huge = np.finfo(float).max
+    quartiles = np.array([
+        np.percentile(np.where(np.isinf(by_epoch[epoch]), huge, by_epoch[epoch]), [50, 25, 75]) for epoch in epochs
+    ]).reshape(-1, 3)  # fmt: skip
+    quartiles = np.where(quartiles > huge / 1e8, np.inf, quartiles)
     return epochs, quartiles[:, 0], quartiles[:, 1], quartiles[:, 2]
 
 

@@ -165,7 +165,7 @@ def format_number(value, pattern: str) -> str:
     return "–" if value is None else pattern.format(value)
 
 
-def table_columns(margin: float, binary: bool, mcnemar: bool) -> list[tuple[str, object]]:
+def table_columns(margin: float, binary: bool, mcnemar: bool, new_images: bool = False) -> list[tuple[str, object]]:
     """(header, cell of a row) for summary.md's table, in order."""
     columns = [
         ("activation", lambda row: row["label"]),
@@ -178,6 +178,11 @@ def table_columns(margin: float, binary: bool, mcnemar: bool) -> list[tuple[str,
         ("best-set L, U (pp)", lambda row: "–" if row["best_set_low"] is None
             else f"[{format_bound(row['best_set_low'])}, {format_bound(row['best_set_high'])}]"),
         (f"within {verdict_text.margin_text(margin)}", lambda row: format_yes_no(row["within_margin"])),
+    ]  # fmt: skip
+    if new_images:
+        columns.append(("new images: L, U (pp)", lambda row: "–" if row["new_images_low"] is None
+                        else f"[{format_bound(row['new_images_low'])}, {format_bound(row['new_images_high'])}]"))  # fmt: skip
+    columns += [
         ("vs top (pp)", lambda row: format_pp(row["diff_vs_top"])),
         ("lost on", format_lost),
         ("image share", lambda row: format_number(row["image_share"], "{:.0%}")),
@@ -207,11 +212,11 @@ def summary_markdown(
     result = comparison(histories, margin)
     labels = {row["activation"]: row["label"] for row in rows}
     binary = any(row.get("test_binary_accuracy_mean") is not None for row in rows)
-    columns = table_columns(margin, binary, result.mcnemar)
+    columns = table_columns(margin, binary, result.mcnemar, result.new_images_best_set is not None)
     notes = [
         verdict_text.diverged_note(histories, labels),
         verdict_text.stuck_note(result, labels),
-        verdict_text.conditional_note(result, labels),
+        verdict_text.new_images_note(result, labels),
     ]
     lines = [
         f"# {config.run_name()}",
@@ -237,8 +242,10 @@ def summary_markdown(
         "runs make the seeds a mixture. Runs with the same seed share the image order and "
         "dropout stream, so activations are compared paired by seed; *vs top* is the mean "
         "paired difference with the best set's top activation, and *lost on* the seeds where "
-        "it scored below it. *image share* is the test images' part of that comparison's "
-        "variance; *80% power from* the smallest true difference these seeds detect.",
+        "it scored below it. *new images: L, U* are the best set's bounds when the test images "
+        "count as a sample too, and *image share* is the test images' part of the variance of the "
+        "comparison with the top; *80% power from* is the smallest true difference these seeds "
+        "detect.",
         "",
         verdict_text.best_set_sentence(result),
         "",

@@ -32,7 +32,7 @@ def percent(value: float) -> str:
 
 
 def estimand_tag(comparison: verdict.Comparison) -> str:
-    return "on new images" if comparison.estimand == verdict.NEW_IMAGES else "conditional on this test set"
+    return "conditional on this test set"
 
 
 def seed_count_text(counts: list[int]) -> str:
@@ -42,19 +42,22 @@ def seed_count_text(counts: list[int]) -> str:
 
 
 def estimand_sentence(comparison: verdict.Comparison) -> str:
-    """What the verdict is about, in one sentence."""
-    common = "The verdict is about each activation's expected test accuracy over training seeds, at these settings, "
-    if comparison.estimand == verdict.NEW_IMAGES:
+    """What the verdict is about, and what the second best set adds."""
+    common = (
+        "The verdict is about each activation's expected test accuracy over training seeds, at these "
+        "settings, on these test images (conditional on this test set)"
+    )
+    if comparison.new_images_best_set is not None:
         return (
-            common + f"on new images from the same distribution as the {comparison.test_images:,} test images: "
-            "each run's per-image predictions let the test images' own noise count (seed × image "
-            "variance, Satterthwaite degrees of freedom)."
+            common + f". Each run's per-image predictions also give a second best set that counts the "
+            f"{comparison.test_images:,} test images as a sample of new images from the same distribution "
+            "(seed × image variance, with the seeds' degrees of freedom, so it is never smaller): it "
+            "says whether a verdict holds beyond these images."
         )
     return (
-        common + "on these test images (conditional on this test set): these runs recorded no per-image "
-        "predictions, so the test images' own noise (a binomial standard error of about 0.1 pp at "
-        "99% accuracy on 10,000 images) is not counted, and another test set could order close "
-        "activations differently."
+        common + ": these runs recorded no per-image predictions, so the test images' own noise "
+        "(a binomial standard error of about 0.1 pp at 99% accuracy on 10,000 images) is not "
+        "counted, and another test set could order close activations differently."
     )
 
 
@@ -124,9 +127,11 @@ def headline(comparison: verdict.Comparison, labels: dict[str, str]) -> str:
         have = "has" if len(too_few) == 1 else "have"
         parts.append(f"{join_words([label(n) for n in too_few])} {have} too few seeds to rank "
                      f"(at least {verdict.MIN_SEEDS} needed)")  # fmt: skip
-    if comparison.estimand == verdict.NEW_IMAGES and comparison.conditional_best_set != comparison.best_set:
-        names = [label(name) for name in comparison.conditional_best_set]
-        parts.append(f"on this test set alone the best set would be {join_words(names) if names else 'empty'}")
+    new_images = comparison.new_images_best_set
+    if new_images is not None and len(comparison.ranked) > 1 and set(new_images) != set(comparison.best_set):
+        names = [label(name) for name in new_images]
+        parts.append(f"on new images from the same distribution the best set would be "
+                     f"{join_words(names) if names else 'empty'}")  # fmt: skip
     return "; ".join(parts + last) + "."
 
 
@@ -288,10 +293,9 @@ def families_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str
         "Holm's step-down adjustment, which tests each pair after the first at a less strict level. "
         "The best set asks \"which can be the best?\" and holds every comparison to the strictest "
         "level, so that its bounds hold for all activations at once"
-        + (" and count the test images' noise" if comparison.estimand == verdict.NEW_IMAGES else "")
         + ". So two activations can differ there and both stay in the best set. The reverse, an "
-        "activation outside the set with no starred pair, is rare: it takes the test images' "
-        "degrees of freedom or an activation that pairs on other seeds."
+        "activation outside the set with no starred pair, takes pairs on different seeds (Holm's "
+        "first step is the best set's level)."
     )
     members = set(comparison.best_set)
     both_in = [
@@ -364,14 +368,19 @@ def range_text(values: list[float], percent_values: bool = False) -> str:
     return pp(low) if pp(low) == pp(high) else f"{pp(low)}–{pp(high)}"
 
 
-def conditional_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str | None:
-    """Where the seeds-only best set (this test set) differs from the headline's (new images)."""
-    if comparison.estimand != verdict.NEW_IMAGES or comparison.conditional_best_set == comparison.best_set:
+def new_images_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str | None:
+    """What the second best set (the test images counted as a sample) says, where it exists."""
+    new_images = comparison.new_images_best_set
+    if new_images is None or len(comparison.ranked) < 2:
         return None
-    names = join_words([labels.get(n, n) for n in comparison.conditional_best_set]) or "empty"
+    if set(new_images) == set(comparison.best_set):
+        return ("Counting the test images as a sample too (new images from the same distribution), "
+                "the best set is the same.")  # fmt: skip
+    names = join_words([labels.get(n, n) for n in new_images]) or "empty"
     return (
-        f"On this test set alone (seeds only, the test images held fixed) the best set would be "
-        f"{names}: the test images' own noise is what keeps the headline from saying more."
+        f"On new images from the same distribution (the test images counted as a sample too) the best "
+        f"set would be {names}: the test set's own noise is as large as the gaps that separate the "
+        "others here, so those gaps are about these 10,000 images."
     )
 
 

@@ -33,7 +33,7 @@ Two modes, as in the summary:
   across activations), scaled by the run's level from the model above. The residuals are
   shrunk by the part of their variance that per-image coin flips now add again. A stuck
   run predicts one class (the classes recorded for stuck runs) for every image. The pair
-  standard errors and Satterthwaite degrees of freedom come from `statistics.crossed_variance`
+  standard errors and degrees of freedom (seeds - 1) come from `statistics.crossed_variance`
   on the same sufficient statistics the summary computes (only the images some run got
   wrong are simulated one by one; the rest enter as per-class counts, exact for runs that
   are always right on them and for stuck runs that predict one class). The truth is the
@@ -52,11 +52,13 @@ Targets: X <= 0.05, Y >= 0.95. Everything is seeded: the same data and flags pri
 output. `--stuck-share P` replaces the recorded share of stuck runs (0 shows the procedure
 on runs that all learn). About 1.5 minutes on one core with the defaults.
 
-Two more rows per configuration, neither part of the last line: a `seeds only` analysis of
+Three more rows per configuration, none part of the last line: a `seeds only` analysis of
 the new-image experiments, to show what ignoring the test images' noise would cost (this is
-why the summary's headline counts it where predictions exist), and the seeds-only
-experiments judged at Hsu's level alpha / (K - 1) instead of the summary's
-alpha / (K (K - 1)), to show why the summary does not use it (see `statistics`).
+why the summary's headline counts it where predictions exist); the new-image experiments
+with Satterthwaite's degrees of freedom instead of seeds - 1, to show why the summary does
+not use them; and the seeds-only experiments judged at Hsu's level alpha / (K - 1) instead
+of the summary's alpha / (K (K - 1)), to show why the summary does not use it (see
+`statistics`).
 """
 
 import argparse
@@ -272,6 +274,7 @@ def simulate_new_images(model: dict, rng, experiments: int, count: int, seeds: i
     accuracy = np.clip(np.round(hits / total, 4), 0.0, 1.0)
     se = np.full((experiments, count, count), np.nan)
     df = np.full((experiments, count, count), np.nan)
+    satterthwaite_df = np.full((experiments, count, count), np.nan)
     for a in range(count):
         for b in range(a + 1, count):
             hard_differences = correct[:, a] - correct[:, b]  # (E, S, width)
@@ -282,7 +285,8 @@ def simulate_new_images(model: dict, rng, experiments: int, count: int, seeds: i
             crossed = statistics.crossed_variance(seed_totals, image_squares, squares, total)
             se[:, a, b] = se[:, b, a] = np.sqrt(crossed["variance"])
             df[:, a, b] = df[:, b, a] = crossed["df"]
-    return accuracy, se, df
+            satterthwaite_df[:, a, b] = satterthwaite_df[:, b, a] = crossed["satterthwaite_df"]
+    return accuracy, se, df, satterthwaite_df
 
 
 def rates_of(members: np.ndarray) -> dict[str, np.ndarray]:
@@ -304,12 +308,12 @@ def calibrate(model: dict, experiments: int, image_experiments: int, margin: flo
         for count in ACTIVATION_COUNTS:
             for seeds in SEED_COUNTS:
                 row = {"mode": mode, "K": count, "seeds": seeds}
-                shadow, hsu = {}, {}
+                shadow, hsu, approximate = {}, {}, {}
                 for scenario, better in (("equal", 0.0), ("margin", margin)):
                     rng = np.random.default_rng([seed, mode_index, count, seeds, int(better > 0)])
                     total = experiments if mode == "seeds only" else image_experiments
                     chunk = CHUNK if mode == "seeds only" else IMAGE_CHUNK
-                    collected, seeds_only, hsu_level = [], [], []
+                    collected, seeds_only, hsu_level, satterthwaite = [], [], [], []
                     for start in range(0, total, chunk):
                         size = min(chunk, total - start)
                         if mode == "seeds only":
@@ -317,12 +321,14 @@ def calibrate(model: dict, experiments: int, image_experiments: int, margin: flo
                             collected.append(statistics.best_set_of(accuracy, alpha)["member"])
                             hsu_level.append(statistics.best_set_of(accuracy, alpha, level=alpha / (count - 1))["member"])
                         else:
-                            accuracy, se, df = simulate_new_images(model, rng, size, count, seeds, better)
+                            accuracy, se, df, approximate_df = simulate_new_images(model, rng, size, count, seeds, better)
                             collected.append(statistics.best_set_of(accuracy, alpha, se=se, df=df)["member"])
                             seeds_only.append(statistics.best_set_of(accuracy, alpha)["member"])
+                            satterthwaite.append(statistics.best_set_of(accuracy, alpha, se=se, df=approximate_df)["member"])
                     row[scenario] = rates_of(np.concatenate(collected))
                     if seeds_only:
                         shadow[scenario] = rates_of(np.concatenate(seeds_only))
+                        approximate[scenario] = rates_of(np.concatenate(satterthwaite))
                     if hsu_level:
                         hsu[scenario] = rates_of(np.concatenate(hsu_level))
                     row["experiments"] = total
@@ -333,6 +339,8 @@ def calibrate(model: dict, experiments: int, image_experiments: int, margin: flo
                 if shadow:
                     results.append({"mode": "(seeds only on new images)", "K": count, "seeds": seeds,
                                     "experiments": row["experiments"], **shadow})  # fmt: skip
+                    results.append({"mode": "(new images, Satterthwaite df)", "K": count, "seeds": seeds,
+                                    "experiments": row["experiments"], **approximate})  # fmt: skip
     return results
 
 

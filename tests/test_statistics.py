@@ -234,7 +234,9 @@ def test_crossed_variance_matches_a_brute_force_two_way_anova_and_satterthwaite(
     df = (ms_seed + ms_image - ms_residual) ** 2 / (
         ms_seed**2 / (seeds - 1) + ms_image**2 / (images - 1) + ms_residual**2 / ((seeds - 1) * (images - 1))
     )
-    assert result["df"] == pytest.approx(df)
+    assert result["satterthwaite_df"] == pytest.approx(df)
+    # The bounds use the seeds' own degrees of freedom, which Satterthwaite's never undercut.
+    assert result["df"] == seeds - 1 < result["satterthwaite_df"]
     share = (ms_image - ms_residual) / (ms_seed + ms_image - ms_residual)
     assert result["image_share"] == pytest.approx(share)
     # MS_seed / (S I) alone is the variance of the mean of the per-seed differences.
@@ -249,7 +251,7 @@ def test_crossed_variance_never_drops_below_the_seeds_own_variance():
     assert ms_image < ms_residual
     result = statistics.crossed_variance_of(table)
     assert result["variance"] == pytest.approx(ms_seed / table.size)
-    assert result["df"] == pytest.approx(2.0)
+    assert result["df"] == pytest.approx(2.0) and result["satterthwaite_df"] == pytest.approx(2.0)
     assert result["image_share"] == 0.0
 
 

@@ -286,10 +286,11 @@ def image_data(seeds=5, images=2000, seed=5):
     return {"relu": relu, "elu": elu}, rng.integers(0, 10, images)
 
 
-def test_with_predictions_the_best_set_counts_the_test_images_noise():
+def test_with_predictions_a_second_best_set_counts_the_test_images_noise():
     correct, labels = image_data()
     result = compare(prediction_records(correct, labels))
-    assert result.estimand == verdict.NEW_IMAGES and result.test_images == 2000
+    assert result.estimand == verdict.THIS_TEST_SET and result.test_images == 2000
+    assert result.new_images_best_set is not None
     # A two-way ANOVA of the seed x image differences, written with NumPy directly.
     table = correct["elu"].astype(float) - correct["relu"].astype(float)
     seeds, images = table.shape
@@ -300,24 +301,21 @@ def test_with_predictions_the_best_set_counts_the_test_images_noise():
     ms_residual = (residual**2).sum() / ((seeds - 1) * (images - 1))
     assert ms_image > ms_residual
     variance = (ms_seed + ms_image - ms_residual) / (seeds * images)
-    df = (ms_seed + ms_image - ms_residual) ** 2 / (
-        ms_seed**2 / (seeds - 1) + ms_image**2 / (images - 1) + ms_residual**2 / ((seeds - 1) * (images - 1))
-    )
     top = result.top
     other = "elu" if top == "relu" else "relu"
     sign = 1.0 if other == "elu" else -1.0
     difference = sign * grand
-    c = stats.t.ppf(1 - 0.025, df)  # K = 2: one-sided at 0.05 / 2.
+    # K = 2: one-sided at 0.05 / 2, with the seeds' degrees of freedom (conservative).
+    c = stats.t.ppf(1 - 0.025, seeds - 1)
     row = result.rows[other]
     assert row["image_share"] == pytest.approx((ms_image - ms_residual) / (ms_seed + ms_image - ms_residual))
-    assert row["best_set_low"] == pytest.approx(min(0.0, difference - c * math.sqrt(variance)))
-    # The seeds-only interval, conditional on this test set, is narrower.
+    assert row["new_images_low"] == pytest.approx(min(0.0, difference - c * math.sqrt(variance)))
+    # The headline's interval, seeds only and conditional on this test set, is narrower.
     per_seed = sign * table.mean(axis=1)
-    c_seeds = stats.t.ppf(1 - 0.025, seeds - 1)
-    assert row["conditional_low"] == pytest.approx(min(0.0, per_seed.mean() - c_seeds * stats.sem(per_seed)))
-    assert row["conditional_low"] > row["best_set_low"]
-    assert row["estimand"] == "new images"
-    assert "on new images" in verdict_text.headline(result, LABELS)
+    assert row["best_set_low"] == pytest.approx(min(0.0, per_seed.mean() - c * stats.sem(per_seed)))
+    assert row["best_set_low"] > row["new_images_low"]
+    assert row["estimand"] == "this test set"
+    assert "second best set that counts the 2,000 test images" in verdict_text.estimand_sentence(result)
 
 
 def test_old_records_without_predictions_are_conditional_on_this_test_set():
@@ -461,7 +459,7 @@ def test_an_activation_outside_the_best_set_has_a_starred_pair_on_the_seeds_alon
         for name in ORDER:
             if result.rows[name]["verdict"] == "worse":
                 assert name in starred
-        assert "with no starred pair." not in verdict_text.families_note(result, LABELS).split("rare")[1]
+        assert "with no starred pair." not in verdict_text.families_note(result, LABELS).split("level).")[1]
 
 
 # Every pair, and divergence.
@@ -722,3 +720,25 @@ def test_calibration_without_an_extract_fails_with_one_line(tmp_path, capsys):
     assert calibration.main(["--data", str(tmp_path / "missing.json")]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "no extract at" in error
+
+
+def test_counting_the_test_images_never_narrows_a_best_set_bound():
+    """The image-inclusive bounds use the seeds' degrees of freedom: a larger variance and
+    the same critical value, so they contain the seeds-only bounds."""
+    rng = np.random.default_rng(7)
+    images = 400
+    truth = rng.random(images) < 0.9  # Which images are easy for everyone.
+    records = []
+    for name, skill in (("relu", 0.04), ("elu", 0.05), ("gelu", 0.045)):
+        for seed in range(5):
+            wrong = (~truth & (rng.random(images) < 0.8)) | (rng.random(images) < skill)
+            predicted = np.where(wrong, 1, 0)
+            records.append({"activation": name, "seed": seed, "status": "finished", "best_epoch": 1, "epochs": [],
+                            "test_accuracy": float(np.mean(predicted == 0)), "test_loss": 0.1,
+                            "test_predictions": {"label": np.zeros(images, int), "predicted": predicted,
+                                                 "p_true": np.ones(images)}})  # fmt: skip
+    result = verdict.compare(records, ["relu", "elu", "gelu"])
+    for row in result.rows.values():
+        assert row["new_images_low"] <= row["best_set_low"] + 1e-12
+        assert row["new_images_high"] >= row["best_set_high"] - 1e-12
+    assert set(result.best_set) <= set(result.new_images_best_set)
