@@ -11,15 +11,11 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
 from activation_comparison.errors import UsageError
-
-if TYPE_CHECKING:
-    from activation_comparison.config import ExperimentConfig
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
@@ -245,7 +241,9 @@ class Split:
     y_test: np.ndarray
 
     @classmethod
-    def of(cls, data: Dataset, config: "ExperimentConfig") -> "Split":
+    def of(cls, data: Dataset, config) -> "Split":
+        """The split that `config` (an ExperimentConfig: its train_limit and validation_split)
+        asks of `data`. (Not annotated: config.py imports the networks, which import this.)"""
         x, y = data.x_train, data.y_train
         if config.train_limit is not None:
             if config.train_limit > len(x):
