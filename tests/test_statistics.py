@@ -67,8 +67,32 @@ def test_zero_spread_is_inconclusive_at_five_seeds():
     assert statistics.sign_flip_p(constant) >= 0.0625
     p_value, test = statistics.paired_p(np.full(5, 0.99), np.full(5, 0.99) - 0.0013)
     assert test == "sign-flip" and p_value >= 0.0625
-    # The old code called this p = 0.
+    # Equal differences only look spread by binary rounding.
     assert not statistics.has_spread(np.array([0.99, 0.98, 0.97]) - np.array([0.98, 0.97, 0.96]))
+
+
+def test_zero_spread_has_a_closed_form_for_any_number_of_seeds():
+    # Beyond the 2^20 patterns that are enumerated, equal differences still get their exact p.
+    for seeds in (5, 12, 40):
+        assert statistics.sign_flip_p(np.full(seeds, 0.001)) == pytest.approx(2.0 ** (1 - seeds))
+        assert statistics.sign_flip_p(np.full(seeds, 0.001), "greater") == pytest.approx(2.0**-seeds)
+        assert statistics.sign_flip_p(np.full(seeds, 0.001), "less") == 1.0
+        assert statistics.sign_flip_p(np.zeros(seeds)) == 1.0
+    # Two activations at chance on all 25 seeds differ by exactly 0.
+    assert statistics.paired_p(np.full(25, 0.1), np.full(25, 0.1)) == (1.0, "sign-flip")
+    # The closed form agrees with the enumeration where both apply.
+    sums = np.array(list(itertools.product((1.0, -1.0), repeat=5))).sum(axis=1)  # Observed sum: 5.
+    enumerated = {"two-sided": np.mean(abs(sums) >= 5), "greater": np.mean(sums >= 5), "less": np.mean(sums <= 5)}
+    for alternative, expected in enumerated.items():
+        assert statistics.sign_flip_p(np.full(5, 1.0), alternative) == pytest.approx(expected)
+
+
+def test_power_without_spread_is_the_sign_flip_tests():
+    # 5 seeds: the sign-flip test's smallest p, 1/32, is above 0.05 / 30, so it never detects.
+    assert statistics.power(0.002, 0.0, 5, 0.05 / 30) == 0.0
+    # 11 seeds: 1/2048 is within the level, so any true difference is detected.
+    assert statistics.power(0.002, 0.0, 11, 0.05 / 30) == 1.0
+    assert statistics.power(0.0, 0.0, 11, 0.05 / 30) == 0.0
 
 
 def test_paired_p_is_the_paired_t_test_where_there_is_spread():
@@ -300,3 +324,16 @@ def test_sign_flip_reference_enumeration_by_hand():
     assert sorted(sums) == [-6, -4, -2, 0, 0, 2, 4, 6]
     assert statistics.sign_flip_p(differences) == 1.0
     assert statistics.sign_flip_p(differences, "greater") == pytest.approx(5 / 8)
+
+
+def test_image_noise_widens_a_pair_whose_seed_differences_have_no_spread():
+    # Two activations 0.1 pp apart on all 12 seeds: from the seeds alone the sign-flip test
+    # pins the difference (2^-12 is within 0.05 / 2), but the test images' noise still counts.
+    accuracies = np.array([np.full(12, 0.990), np.full(12, 0.989)])
+    seeds_only = statistics.best_set_of(accuracies)
+    assert seeds_only["lower"][0, 1] == seeds_only["upper"][0, 1] == pytest.approx(0.001)
+    image_se = np.full((2, 2), 0.0008)
+    with_images = statistics.best_set_of(accuracies, se=image_se, df=np.full((2, 2), 11))
+    critical = stats.t.ppf(1 - 0.05 / 2, 11)
+    assert with_images["lower"][0, 1] == pytest.approx(0.001 - critical * 0.0008)
+    assert with_images["upper"][0, 1] == pytest.approx(0.001 + critical * 0.0008)
