@@ -145,7 +145,7 @@ class EpochRecorder(keras.callbacks.Callback):
     (training steps, validation, diagnostics, saving), stops training when the run
     diverges, keeps the weights of the lowest validation loss, and saves the checkpoint
     and the partial record for every epoch but the last. `seconds` is the epoch's whole
-    wall time, from the end of the one before (or from the start of `fit()`), so that a
+    wall time, from the end of the one before (or from the start of training), so that a
     wait in none of the parts still shows as a gap between the two.
     """
 
@@ -160,8 +160,9 @@ class EpochRecorder(keras.callbacks.Callback):
         self.save_progress = save_progress
         self.marks: dict[str, float] = {}
 
-    def start_clock(self) -> None:
-        """Call just before `fit()`: the first epoch's wall time counts from here."""
+    def on_train_begin(self, logs=None):
+        # The first epoch's wall time counts from here, after fit() has built its input
+        # pipeline: that set-up belongs to the run, not to an epoch.
         self.marks = {"previous_end": time.perf_counter()}
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -278,7 +279,6 @@ def train_run(
         print(f"resuming after epoch {start_epoch - 1} from {checkpoint}", flush=True)
     recorder = EpochRecorder(config, record, state, best_weights, probe, checkpoint, save_progress)
     if start_epoch <= config.epochs:
-        recorder.start_clock()
         # One fit() for the whole run: one input pipeline, built once (input_pipeline.py).
         model.fit(
             input_pipeline.training_batches(
