@@ -1,6 +1,7 @@
-"""Which activation function trains the classic Keras MNIST CNN best, and why.
+"""Which activation function trains the classic Keras MNIST CNN (or the GELU paper's MLP,
+`--model mlp`) best, and why.
 
-`python compare_activations.py --epochs 12` trains the same CNN once per activation and
+`python compare_activations.py --epochs 12` trains the same network once per activation and
 seed, scores each run once on the untouched test set, and writes histories, a summary and
 figures to `results/<run-name>/`. This file is the command line only: flags become one
 `ExperimentConfig` per setting of a sweep, `activation_comparison.experiment` runs them,

@@ -1,8 +1,8 @@
-"""Every figure of a run folder, drawn from saved histories (plain dicts), never from live
+"""Every figure, drawn from saved histories and records (plain dicts), never from live
 Keras objects, so figures can be redrawn from the files alone.
 
-`FIGURES` is the one list of figure files: each with the caption summary.md prints under
-it and the function that draws it. A function returns None when the histories hold nothing
+`FIGURES` is the one list of figure files, a run folder's and the index's: each with the
+caption summary.md prints under it, the function that draws it, and its scope. A function returns None when the histories hold nothing
 for it to draw (the diagnostic figures of a run with --no-diagnostics).
 """
 

@@ -55,7 +55,8 @@ def dead_units_figure(histories, order):
 
 
 def activation_stats_figure(histories, order):
-    """Per activation layer, the output mean (top row) and std (bottom row) on the probe batch.
+    """Per activation layer, the output mean (the first row or rows) and std (the rows after)
+    on the probe batch.
 
     Dashed lines mark 0 and 1, the mean and std that SELU is meant to keep through depth.
     """

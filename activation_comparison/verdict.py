@@ -50,7 +50,6 @@ DEFAULT_MARGIN = 0.002
 # catching a run that learned.
 STUCK_FACTOR = 2.0
 
-NEW_IMAGES = "new images"
 THIS_TEST_SET = "this test set"
 
 VERDICTS = ("best", "in the best set", "worse", "too few seeds", "diverged")

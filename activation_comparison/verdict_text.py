@@ -55,9 +55,9 @@ def estimand_sentence(comparison: verdict.Comparison) -> str:
             "says whether a verdict holds beyond these images."
         )
     return (
-        common + ": these runs recorded no per-image predictions, so the test images' own noise "
-        "(a binomial standard error of about 0.1 pp at 99% accuracy on 10,000 images) is not "
-        "counted, and another test set could order close activations differently."
+        common + ": not every run recorded per-image predictions (or their test sets differ), so the "
+        "test images' own noise (a binomial standard error of about 0.1 pp at 99% accuracy on "
+        "10,000 images) is not counted, and another test set could order close activations differently."
     )
 
 
@@ -380,7 +380,7 @@ def new_images_note(comparison: verdict.Comparison, labels: dict[str, str]) -> s
     return (
         f"On new images from the same distribution (the test images counted as a sample too) the best "
         f"set would be {names}: the test set's own noise is as large as the gaps that separate the "
-        "others here, so those gaps are about these 10,000 images."
+        f"others here, so those gaps are about these {comparison.test_images:,} images."
     )
 
 

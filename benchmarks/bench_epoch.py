@@ -1,9 +1,9 @@
 """Does an epoch cost its parts? Wall time of every epoch against the time of its training
-steps, validation, diagnostics and saving (issue 13).
+steps, validation, diagnostics and saving.
 
 Runs a fixed plan through the real command line in a fresh results folder (ReLU, GELU and
 sigmoid, seed 0, 20 epochs each, on the first 12,000 training images: 60 epochs, about 7
-minutes on 2 cores), then prints, per epoch, its wall time (`seconds`) against the sum of
+to 10 minutes on 2 cores), then prints, per epoch, its wall time (`seconds`) against the sum of
 the parts each history row records. A wait that belongs to no part (as tf.data's
 autotuning teardown was, about 20 s at the end of some epochs) shows as wall/parts above 1.
 The last line is
@@ -13,11 +13,12 @@ The last line is
 where a stall is an epoch whose wall time is 1.3 times its activation's median epoch or
 more. Each stall is also labelled by where its time went: "wait" when its wall time is more
 than 1.15 times its parts (time in none of them), "slow parts" when the parts themselves
-took longer (another process on the machine), so a busy machine is not mistaken for a wait. Each run's first epoch also traces and compiles the training step (1-3 s more, in
+took longer (another process on the machine), so a busy machine is not mistaken for a wait.
+Each run's first epoch also traces and compiles the training step (1-3 s more, in
 its training part), so it is printed but not counted as a stall; zero stalls in 57 epochs
 still allows a true stall rate of about 5% (the 95% upper bound, 3/57).
 
-`--checkout PATH` runs another copy of the project (e.g. a commit from before the fix,
+`--checkout PATH` runs another copy of the project (e.g. an older commit,
 `git worktree add /tmp/before <commit>`), whose histories may lack the parts; its stalls are
 still counted from the wall times.
 """

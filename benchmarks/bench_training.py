@@ -56,7 +56,7 @@ ARTICLE_FUNCTIONS = {
 def build_article_model(spec: activations.ActivationSpec) -> keras.Model:
     """The article's CNN and compile settings, with its own (unfused) activation function."""
     function = ARTICLE_FUNCTIONS.get(spec.name, spec.function)
-    initializer = {"kernel_initializer": spec.kernel_initializer}
+    initializer = {"kernel_initializer": spec.kernel_initializer or "glorot_uniform"}
     model = keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
