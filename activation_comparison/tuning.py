@@ -16,9 +16,11 @@ diverged at both rates, and the smaller rate is the less likely to diverge again
 Why leave one seed out. Choosing the rate on the seeds that are then compared favours lucky
 seeds: validation and test score the same trained network, so a seed that happened to do
 well at one rate pulls the choice there and then counts its luck again on the test set.
-So seed s of activation a is compared at the rate chosen on a's *other* seeds (those with a
-run at that rate), among the rates at which s itself has a run (whether a run exists says
-nothing about how it did). With two seeds a rate's median is the mean of the two, so one
+So seed s of activation a is compared at the rate chosen on a's *other* seeds. Only seeds
+with a finished or diverged run at every rate of the group take part, in the choice and in
+the verdict: a seed with a run at one rate only (the default folder often has more seeds
+than the sweep) would otherwise be "tuned" to the one rate it has, and rates' medians would
+be taken over different seeds. With two seeds a rate's median is the mean of the two, so one
 diverged run makes it +inf: with two values, half diverged.
 
 The tuned records are the real records of the chosen folders, predictions included, so the
@@ -88,7 +90,7 @@ class Choice:
     activation: str
     learning_rate: float | None  # lowest median best-epoch validation loss over all seeds
     val_loss_median: float | None
-    by_seed: dict[int, float | None]  # leave one seed out; every seed with a run, in order
+    by_seed: dict[int, float | None]  # leave one seed out; every seed with a run at every rate, in order
     by_val_accuracy: float | None  # highest median best-epoch validation accuracy
     val_accuracy_median: float | None
 
@@ -201,16 +203,16 @@ def scores_by_rate(folders, activation: str, score) -> dict[float, dict[int, flo
 def choose_rates(activation: str, losses: dict[float, dict[int, float]],
                  accuracies: dict[float, dict[int, float]]) -> Choice:  # fmt: skip
     """The rates of one activation from rate -> {seed: best-epoch validation loss} (and
-    the same of validation accuracy), see the module docstring."""
-    seeds = sorted({seed for runs in losses.values() for seed in runs})
+    the same of validation accuracy), see the module docstring. Only seeds with a score at
+    every rate take part."""
+    complete = set.intersection(*(set(runs) for runs in losses.values())) if losses else set()
+    losses = {rate: {seed: v for seed, v in runs.items() if seed in complete} for rate, runs in losses.items()}
+    accuracies = {rate: {seed: v for seed, v in runs.items() if seed in complete} for rate, runs in accuracies.items()}
+    seeds = sorted(complete)
     rate, median = choose({rate: list(runs.values()) for rate, runs in losses.items()})
     by_seed = {}
     for seed in seeds:
-        others = {
-            rate: [value for other, value in runs.items() if other != seed]
-            for rate, runs in losses.items()
-            if seed in runs
-        }
+        others = {rate: [value for other, value in runs.items() if other != seed] for rate, runs in losses.items()}
         by_seed[seed] = choose(others)[0]
     by_accuracy, accuracy_median = choose(
         {rate: list(runs.values()) for rate, runs in accuracies.items()}, higher_is_better=True

@@ -411,7 +411,7 @@ def tuned_method_sentence(tuned) -> str:
         "at the rate with the lowest median best-epoch validation loss over the activation's *other* seeds "
         "(leave one seed out, so that no seed's luck chooses its own rate; a diverged run counts as +∞, "
         "a tie goes to the smaller rate), and the test accuracies at those rates are compared paired by "
-        "seed, as in each summary."
+        "seed, as in each summary. Only seeds with a run at every rate take part."
     )
 
 

@@ -156,10 +156,18 @@ def test_a_tie_goes_to_the_smaller_rate_whatever_the_order():
     assert tuning.choose({}) == (None, None)
 
 
-def test_a_seed_is_only_given_a_rate_at_which_it_has_a_run():
-    losses = {A: {0: 0.3, 1: 0.3, 2: 0.3}, B: {0: 0.1, 1: 0.1}}
-    choice = tuning.choose_rates("relu", losses, {})
-    assert choice.by_seed == {0: B, 1: B, 2: A}
+def test_only_seeds_with_a_run_at_every_rate_are_tuned():
+    # Seed 2 has a run at A only: it would be "tuned" to A whatever the others say, and A's
+    # median would be over three seeds against B's two.
+    losses = {A: {0: 0.3, 1: 0.3, 2: 0.01}, B: {0: 0.1, 1: 0.1}}
+    choice = tuning.choose_rates("relu", losses, {A: {0: 0.9, 1: 0.9, 2: 0.99}, B: {0: 0.95, 1: 0.95}})
+    assert choice.by_seed == {0: B, 1: B}
+    assert (choice.learning_rate, choice.val_loss_median) == (B, 0.1)
+    assert choice.by_val_accuracy == B
+    folders = example_folders()
+    folders[0] = folder(A, folders[0].histories + [run("relu", 4, 0.01, 0.999), run("elu", 4, 0.01, 0.999)])
+    tuned = tuning.tune(folders)
+    assert {r["seed"] for r in tuned.records} == {0, 1, 2, 3}
 
 
 def test_the_gap_change_is_the_mean_change_of_paired_gaps_with_its_t_interval():
