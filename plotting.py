@@ -99,7 +99,7 @@ def median_loss_figure(histories, order):
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("log loss (median over seeds, band: quartiles)")
-    which = "without dropout, before each batch's update" if without_dropout else "as trained (with any dropout active)"
+    which = "without dropout, before each batch's update" if without_dropout else "as trained, dropout active"
     ax.set_title(f"Median training loss ({which}) and validation loss", fontsize="medium")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3, which="both")
