@@ -184,14 +184,21 @@ def write_index(results_dir: Path, margin: float = verdict.DEFAULT_MARGIN) -> No
         return
     sweep_figures = results_index.sweeps(folders)
     draw_sweep = plotting.FIGURES[results_index.SWEEP_FIGURE].draw
+    written = set()
     for figure, setting, group in sweep_figures:
         points = results_index.sweep_points(setting, group, margin)
         drawing.save_figure(draw_sweep(points, setting, SETTINGS[setting].none_label), results_dir / figure)
+        written.add(figure)
     tuned = results_index.tuned_learning_rates(sweep_figures, margin)
     draw_tuned = plotting.FIGURES[results_index.TUNED_FIGURE].draw
     for csv_file, result in tuned:
         rows = tuning.csv_rows(result)
         storage.write_csv(results_dir / csv_file, rows, tuning.csv_columns(rows))
-        drawing.save_figure(draw_tuned(results_index.at_chosen_rates(result), list(result.choices)),
-                            results_dir / results_index.tuned_figure_file(csv_file))  # fmt: skip
+        figure = results_index.tuned_figure_file(csv_file)
+        drawing.save_figure(draw_tuned(results_index.at_chosen_rates(result), list(result.choices)), results_dir / figure)
+        written |= {csv_file, figure}
     storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures, margin, tuned))
+    # A group that has grown or split since the last index (another folder added) has new
+    # file names; the old ones would sit beside them, answering a question no longer asked.
+    for stale in results_index.index_files(results_dir) - written:
+        (results_dir / stale).unlink(missing_ok=True)

@@ -10,6 +10,7 @@ the group, where several groups are swept).
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -112,6 +113,13 @@ def format_gap_change(row: dict, reference: str | None) -> str:
         low, high = report.format_pp(row["gap_change_ci95_low"]), report.format_pp(row["gap_change_ci95_high"])
         return f"{change} [{low}, {high}]"
     return f"{change} ({'same runs' if not row['gap_change_seeds_rate_changed'] else 'no spread'})"
+
+
+def index_files(results_dir: Path) -> set[str]:
+    """The files in `results_dir` that only the index writes: sweep figures, tuned CSVs
+    and tuned figures."""
+    patterns = ("sweep_*.png", f"{TUNED_CSV}*.csv", "tuned_median_loss*.png")
+    return {path.name for pattern in patterns for path in results_dir.glob(pattern)}
 
 
 def tuned_figure_file(csv_file: str) -> str:

@@ -324,6 +324,14 @@ def test_write_index_writes_the_tuned_csv_beside_the_sweep_figure(tmp_path):
     assert "![tuned_median_loss.png](tuned_median_loss.png)" in index
     assert plotting.FIGURES[results_index.TUNED_FIGURE].caption in index
     assert plotting.FIGURES[results_index.SWEEP_FIGURE].caption in index
+    # Files of a group that no longer exists go; the user's own files stay.
+    for name in ("sweep_learning_rate_2.png", "tuned_learning_rate_old-group.csv", "tuned_median_loss_old-group.png",
+                 "notes.md"):  # fmt: skip
+        (tmp_path / name).write_text("stale")
+    experiment.write_index(tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_file()) == [
+        "index.md", "notes.md", "sweep_learning_rate.png", "tuned_learning_rate.csv", "tuned_median_loss.png",
+    ]
 
 
 def test_the_tuned_curves_take_each_activation_at_the_rate_chosen_on_all_its_seeds():
