@@ -2,8 +2,9 @@
 Keras objects, so figures can be redrawn from the files alone.
 
 `FIGURES` is the one list of figure files, a run folder's and the index's: each with the
-caption summary.md prints under it, the function that draws it, and its scope. A function returns None when the histories hold nothing
-for it to draw (the diagnostic figures of a run with --no-diagnostics).
+caption summary.md prints under it, the function that draws it, and its scope. A function
+returns None when the histories hold nothing for it to draw (the diagnostic figures of a run
+with --no-diagnostics).
 """
 
 from dataclasses import dataclass

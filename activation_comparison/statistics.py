@@ -16,9 +16,10 @@ activations i and j with paired differences d_ij over the n seeds both have,
 and the best set is every i that no other activation is shown to beat, {i : min_j (mean d_ij
 + c_ij se_ij) >= 0}. L_i takes the minimum over every other activation, not only over the
 best set's members as Hsu's constrained MCB does: still valid, and more cautious about
-calling an activation within the margin of the best. [L_i, U_i] bounds mu_i - max over j != i of mu_j for every i at once
-with probability at least 1 - alpha (Hsu, "Multiple Comparisons", 1996, ch. 4). A tie at
-exactly 0 keeps i in the set: only a bound strictly below 0 shows it is worse.
+calling an activation within the margin of the best. [L_i, U_i] bounds mu_i - max over
+j != i of mu_j for every i at once with probability at least 1 - alpha (Hsu, "Multiple
+Comparisons", 1996, ch. 4). A tie at exactly 0 keeps i in the set: only a bound strictly
+below 0 shows it is worse.
 
 Why alpha / (K (K - 1)) and not Hsu's alpha / (K - 1): Hsu's level keeps *the* best in the
 set with probability 1 - alpha, but when all K activations are equal every one of them is a
