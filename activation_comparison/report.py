@@ -7,7 +7,7 @@ import numpy as np
 
 import activations
 import plotting
-from activation_comparison import epoch_timing, verdict, verdict_text
+from activation_comparison import epoch_timing, verdict, verdict_notes, verdict_text
 from activation_comparison.config import ExperimentConfig
 
 SUMMARY_COLUMNS = [
@@ -214,9 +214,9 @@ def summary_markdown(
     binary = any(row.get("test_binary_accuracy_mean") is not None for row in rows)
     columns = table_columns(margin, binary, result.mcnemar, result.new_images_best_set is not None)
     notes = [
-        verdict_text.diverged_note(histories, labels),
-        verdict_text.stuck_note(result, labels),
-        verdict_text.new_images_note(result, labels),
+        verdict_notes.diverged_note(histories, labels),
+        verdict_notes.stuck_note(result, labels),
+        verdict_notes.new_images_note(result, labels),
     ]
     lines = [
         f"# {config.run_name()}",
@@ -247,13 +247,13 @@ def summary_markdown(
         "comparison with the top; *80% power from* is the smallest true difference these seeds "
         "detect.",
         "",
-        verdict_text.best_set_sentence(result),
+        verdict_notes.best_set_sentence(result),
         "",
-        verdict_text.power_sentence(result),
+        verdict_notes.power_sentence(result),
         "",
-        verdict_text.families_note(result, labels),
+        verdict_notes.families_note(result, labels),
         "",
-        *([note, ""] if (note := verdict_text.mcnemar_note(result)) else []),
+        *([note, ""] if (note := verdict_notes.mcnemar_note(result)) else []),
         *([note, ""] if (note := epoch_timing.timing_sentence(histories, labels)) else []),
     ]
     for name in figures:

@@ -16,7 +16,7 @@ import numpy as np
 
 import activations
 import plotting
-from activation_comparison import config, report, tuning, verdict, verdict_text
+from activation_comparison import config, report, tuned_text, tuning, verdict
 
 # Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
 # e.g. no clipping, gets a place of its own).
@@ -150,9 +150,9 @@ def tuned_section(csv_file: str, tuned: tuning.Tuned) -> list[str]:
         "",
         f"## Tuned learning rate{': ' + tuned.name if tuned.name else ''}",
         "",
-        f"Folders: {', '.join(folder.name for folder in tuned.folders)}. {verdict_text.tuned_method_sentence(tuned)}",
+        f"Folders: {', '.join(folder.name for folder in tuned.folders)}. {tuned_text.tuned_method_sentence(tuned)}",
         "",
-        verdict_text.tuned_headline(tuned, labels),
+        tuned_text.tuned_headline(tuned, labels),
         "",
         f"| activation | rate chosen | leave-one-out agrees | by val. accuracy | tuned test accuracy | verdict "
         f"| gap change vs {reference} (pp) [95% CI] |",
@@ -171,9 +171,9 @@ def tuned_section(csv_file: str, tuned: tuning.Tuned) -> list[str]:
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
-        verdict_text.tuned_columns_sentence(tuned, labels),
+        tuned_text.tuned_columns_sentence(tuned, labels),
         "",
-        verdict_text.pairing_sentence(tuned.pairing, labels),
+        tuned_text.pairing_sentence(tuned.pairing, labels),
         "",
         f"Every number per activation, with the leave-one-out rate of each seed and the summary's "
         f"verdict columns: [{csv_file}]({csv_file}).",

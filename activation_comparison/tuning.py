@@ -25,7 +25,7 @@ diverged run makes it +inf: with two values, half diverged.
 
 The tuned records are the real records of the chosen folders, predictions included, so the
 verdict is `verdict.compare` with its usual rules (a diverged run at chance, the test
-images' noise where predictions exist) and `verdict_text` words it.
+images' noise where predictions exist) and `tuned_text` words it.
 
 The rate chosen on all seeds, how often the leave-one-out choices agree with it, and the
 choice by validation accuracy (highest median of the best epoch's val_accuracy; a diverged

@@ -14,7 +14,7 @@ from scipy import stats
 
 import activations
 
-from activation_comparison import drawing, verdict, verdict_figures, verdict_text
+from activation_comparison import drawing, verdict, verdict_figures, verdict_notes, verdict_text
 
 LABELS = {"relu": "ReLU", "elu": "ELU", "gelu": "GELU (tanh approx.)", "sigmoid": "Sigmoid"}
 ORDER = list(LABELS)
@@ -251,7 +251,7 @@ def test_stuck_runs_are_counted_with_an_exact_interval_and_shown_as_a_median():
     assert row["test_accuracy_ci95_low"] is None and row["test_accuracy_median"] == pytest.approx(0.898)
     assert row["seeds_lost_vs_top"] == 5
     assert "Sigmoid was stuck at chance on 2 of 5 seeds" in verdict_text.headline(result, LABELS)
-    note = verdict_text.stuck_note(result, LABELS)
+    note = verdict_notes.stuck_note(result, LABELS)
     assert "Sigmoid stuck at chance on 2 of 5 runs (95% CI 5%–85%), median 0.8980" in note
     # Lost on every seed, yet 5 seeds cannot place a mixture below the others at 0.05 / 12.
     assert row["in_best_set"]
@@ -352,7 +352,7 @@ def test_one_seed_with_predictions_gets_exact_mcnemar_tests_with_holm():
     words = verdict_text.headline(result, LABELS)
     assert words.startswith("With 1 seed per activation nothing can be ranked yet")
     assert "exact McNemar" in words and "training noise is unmeasured" in words
-    assert "training noise" in verdict_text.mcnemar_note(result)
+    assert "training noise" in verdict_notes.mcnemar_note(result)
 
 
 def test_one_seed_without_predictions_says_nothing_can_be_ranked():
@@ -365,7 +365,7 @@ def test_one_seed_without_predictions_says_nothing_can_be_ranked():
     assert f"{LABELS[best]} has the highest test accuracy on this test set ({accuracies[best][0]:.4f})" in words
     assert "at least 3 seeds" in words
     assert not result.mcnemar and all(row["mcnemar_p"] is None for row in result.rows.values())
-    assert "no spread of paired differences" in verdict_text.power_sentence(result)
+    assert "no spread of paired differences" in verdict_notes.power_sentence(result)
 
 
 # The sentences.
@@ -399,8 +399,8 @@ def test_the_word_tied_never_appears():
     cases = [records_of(accuracies), records_of({n: accuracies[n][:1] for n in ORDER})]
     for records in cases:
         result = compare(records)
-        texts = [verdict_text.headline(result, LABELS), verdict_text.best_set_sentence(result),
-                 verdict_text.families_note(result, LABELS), verdict_text.power_sentence(result)]  # fmt: skip
+        texts = [verdict_text.headline(result, LABELS), verdict_notes.best_set_sentence(result),
+                 verdict_notes.families_note(result, LABELS), verdict_notes.power_sentence(result)]  # fmt: skip
         assert not any("tied" in text for text in texts)
         assert set(row["verdict"] for row in result.rows.values()) <= set(verdict.VERDICTS)
 
@@ -417,7 +417,7 @@ def test_power_sentence_gives_the_detectable_difference_and_seeds_for_the_margin
     detectable = optimize.brentq(lambda d: stats.nct.sf(critical, 3, d / (sd / 2)) - 0.8, 1e-9, 0.1)
     seeds = next(n for n in range(2, 100)
                  if stats.nct.sf(stats.t.ppf(1 - level, n - 1), n - 1, MARGIN / (sd / math.sqrt(n))) >= 0.8)  # fmt: skip
-    words = verdict_text.power_sentence(result)
+    words = verdict_notes.power_sentence(result)
     assert f"from {100 * detectable:.2f} pp on" in words
     assert f"needs {max(seeds, 3)} seeds" in words
     assert "adding seeds until something becomes significant inflates the error rate" in words
@@ -446,7 +446,7 @@ def test_a_pair_can_differ_in_pairwise_while_both_stay_in_the_best_set():
     pair = next(p for p in result.pairs if {p["a"], p["b"]} == {"relu", "elu"})
     assert pair["significant"]
     assert {"relu", "elu"} <= set(result.best_set)
-    note = verdict_text.families_note(result, LABELS)
+    note = verdict_notes.families_note(result, LABELS)
     assert "ReLU and ELU differ in pairwise.png, yet both are in the best set" in note
 
 
@@ -461,7 +461,7 @@ def test_an_activation_outside_the_best_set_has_a_starred_pair_on_the_seeds_alon
         for name in ORDER:
             if result.rows[name]["verdict"] == "worse":
                 assert name in starred
-        assert "with no starred pair." not in verdict_text.families_note(result, LABELS).split("level).")[1]
+        assert "with no starred pair." not in verdict_notes.families_note(result, LABELS).split("level).")[1]
 
 
 # Every pair, and divergence.
@@ -501,9 +501,9 @@ def test_a_diverged_seed_changes_only_the_pairs_that_include_it():
 
 def test_diverged_note_names_the_diverged_runs_or_is_none():
     records = records_of(synthetic_accuracies())
-    assert verdict_text.diverged_note(records, LABELS) is None
+    assert verdict_notes.diverged_note(records, LABELS) is None
     records += [record("sigmoid", 9, None), record("elu", 8, None), record("sigmoid", 7, None)]
-    note = verdict_text.diverged_note(records, LABELS)
+    note = verdict_notes.diverged_note(records, LABELS)
     assert "ELU on seed 8" in note
     assert "Sigmoid on seeds 7 and 9" in note
     assert note.index("ELU") < note.index("Sigmoid")  # The order of the labels.
