@@ -27,7 +27,7 @@ most `margin` below the best of the others, in the set or not (an equivalence st
 
 Why the headline is about this test set: with the test images' noise counted, the best set's
 bounds must use the seeds' degrees of freedom to keep their promise at 5 seeds (see
-`statistics.crossed_variance`), and then they separate almost nothing (resampled from
+`image_statistics.crossed_variance`), and then they separate almost nothing (resampled from
 recorded runs, K = 6, one activation better by 0.2 pp: found alone in 4% of experiments at
 10 seeds, against 50% for the seeds-only best set, both keeping their 5%). So the words rest
 on the seeds-only best set, and the second one, never smaller, is reported beside it with
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from activation_comparison import statistics
+from activation_comparison import image_statistics, statistics
 from activation_comparison.data import NUM_CLASSES
 
 ALPHA = statistics.ALPHA
@@ -184,7 +184,7 @@ def image_inclusive_pairs(tables: dict[str, dict[int, np.ndarray]], ranked: list
             if len(seeds) < 2:
                 continue
             differences = np.stack([tables[first][seed] - tables[second][seed] for seed in seeds])
-            crossed = statistics.crossed_variance_of(differences)
+            crossed = image_statistics.crossed_variance_of(differences)
             for key, value in (("se", np.sqrt(crossed["variance"])), ("df", crossed["df"]),
                                ("image_share", crossed["image_share"]),
                                ("image_variance", crossed["image_variance"])):  # fmt: skip
@@ -347,7 +347,7 @@ def one_seed_mcnemar(records: list[dict], order: list[str], rows: dict[str, dict
     top = max(correct, key=lambda name: (finished[name]["test_accuracy"], -order.index(name)))
     others = [name for name in order if name in correct and name != top]
     others = [name for name in others if finished[name]["seed"] == finished[top]["seed"]]
-    p_values = [statistics.mcnemar_exact(correct[name], correct[top])["p_value"] for name in others]
+    p_values = [image_statistics.mcnemar_exact(correct[name], correct[top])["p_value"] for name in others]
     for name, p_value, p_holm in zip(others, p_values, statistics.holm(p_values)):
         rows[name].update(mcnemar_p=p_value, mcnemar_p_holm=p_holm)
     return bool(others)

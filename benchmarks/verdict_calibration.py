@@ -33,7 +33,7 @@ Two modes, as in the summary:
   across activations), scaled by the run's level from the model above. The residuals are
   shrunk by the part of their variance that per-image coin flips now add again. A stuck
   run predicts one class (the classes recorded for stuck runs) for every image. The pair
-  standard errors and degrees of freedom (seeds - 1) come from `statistics.crossed_variance`
+  standard errors and degrees of freedom (seeds - 1) come from `image_statistics.crossed_variance`
   on the same sufficient statistics the summary computes (only the images some run got
   wrong are simulated one by one; the rest enter as per-class counts, exact for runs that
   are always right on them and for stuck runs that predict one class). The truth is the
@@ -78,7 +78,7 @@ from activation_comparison import quiet_start  # noqa: E402
 
 quiet_start.import_backend()  # verdict reads the class count from data, which loads Keras.
 
-from activation_comparison import statistics, verdict  # noqa: E402
+from activation_comparison import image_statistics, statistics, verdict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXTRACT = ROOT / "benchmarks" / "data" / "recorded_runs.json"
@@ -283,7 +283,7 @@ def simulate_new_images(model: dict, rng, experiments: int, count: int, seeds: i
             seed_totals = hard_differences.sum(-1) + (easy_differences * easy_counts[:, None, :]).sum(-1)
             image_squares = (hard_differences.sum(1) ** 2).sum(-1) + (easy_counts * easy_differences.sum(1) ** 2).sum(-1)
             squares = (hard_differences**2).sum((1, 2)) + (easy_counts[:, None, :] * easy_differences**2).sum((1, 2))
-            crossed = statistics.crossed_variance(seed_totals, image_squares, squares, total)
+            crossed = image_statistics.crossed_variance(seed_totals, image_squares, squares, total)
             se[:, a, b] = se[:, b, a] = np.sqrt(crossed["variance"])
             df[:, a, b] = df[:, b, a] = crossed["df"]
             satterthwaite_df[:, a, b] = satterthwaite_df[:, b, a] = crossed["satterthwaite_df"]

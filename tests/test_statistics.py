@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activation_comparison import statistics
+from activation_comparison import image_statistics, statistics
 
 # Intervals.
 
@@ -114,10 +114,10 @@ def test_mcnemar_is_scipys_binomial_test_on_the_discordant_images():
     second = rng.random(10_000) < 0.986
     only_first = int(np.sum(first & ~second))
     only_second = int(np.sum(~first & second))
-    result = statistics.mcnemar_exact(first, second)
+    result = image_statistics.mcnemar_exact(first, second)
     assert (result["only_first"], result["only_second"]) == (only_first, only_second)
     assert result["p_value"] == pytest.approx(stats.binomtest(only_first, only_first + only_second, 0.5).pvalue)
-    assert statistics.mcnemar_exact(first, first)["p_value"] == 1.0
+    assert image_statistics.mcnemar_exact(first, first)["p_value"] == 1.0
 
 
 # The best set (Hsu's MCB).
@@ -249,7 +249,7 @@ def test_crossed_variance_matches_a_brute_force_two_way_anova_and_satterthwaite(
     ]
     ms_seed, ms_image, ms_residual = anova_by_loops(table)
     assert ms_image > ms_residual  # The image component is positive here.
-    result = statistics.crossed_variance_of(np.array(table))
+    result = image_statistics.crossed_variance_of(np.array(table))
     seeds, images = 3, 8
     assert result["ms_seed"] == pytest.approx(ms_seed)
     assert result["ms_image"] == pytest.approx(ms_image)
@@ -273,7 +273,7 @@ def test_crossed_variance_never_drops_below_the_seeds_own_variance():
     table = np.array([[1, -1, 0, 1], [-1, 1, 1, 0], [0, 0, -1, -1]], dtype=float)
     ms_seed, ms_image, ms_residual = anova_by_loops(table.tolist())
     assert ms_image < ms_residual
-    result = statistics.crossed_variance_of(table)
+    result = image_statistics.crossed_variance_of(table)
     assert result["variance"] == pytest.approx(ms_seed / table.size)
     assert result["df"] == pytest.approx(2.0) and result["satterthwaite_df"] == pytest.approx(2.0)
     assert result["image_share"] == 0.0
