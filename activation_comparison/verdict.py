@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from activation_comparison import image_statistics, statistics
+from activation_comparison import image_statistics, image_tables, statistics
 from activation_comparison.data import NUM_CLASSES
 
 ALPHA = statistics.ALPHA
@@ -135,63 +135,6 @@ def ranking_accuracies(records: list[dict], order: list[str], classes: int = NUM
     return scores
 
 
-def correctness(record: dict, classes: int) -> np.ndarray | None:
-    """Per test image, 1.0 where the run was right; a diverged run is right with
-    probability 1 / classes on every image; None without recorded predictions."""
-    if record.get("status") == "diverged":
-        return None
-    predictions = record.get("test_predictions")
-    if not predictions:
-        return None
-    labels = np.asarray(predictions["label"])
-    return (np.asarray(predictions["predicted"]) == labels).astype(float)
-
-
-def image_table(records: list[dict], order: list[str], classes: int) -> dict[str, dict[int, np.ndarray]] | None:
-    """Activation -> {seed: per-image correctness}, or None unless every finished run of
-    these activations has predictions over the same number of images.
-
-    A diverged run is 1 / classes on every image: its expected correctness, as its accuracy.
-    """
-    finished = [r for r in records if r["activation"] in order and r.get("status") == "finished"]
-    tables = {name: {} for name in order}
-    sizes = set()
-    for record in finished:
-        correct = correctness(record, classes)
-        if correct is None:
-            return None
-        sizes.add(len(correct))
-        tables[record["activation"]][int(record["seed"])] = correct
-    if len(sizes) != 1:
-        return None
-    (images,) = sizes
-    for record in records:
-        if record["activation"] in order and record.get("status") == "diverged":
-            tables[record["activation"]][int(record["seed"])] = np.full(images, chance(classes))
-    return tables
-
-
-def image_inclusive_pairs(tables: dict[str, dict[int, np.ndarray]], ranked: list[str]) -> dict[str, np.ndarray]:
-    """(K, K) arrays of the crossed (seed x image) standard error, its degrees of freedom, the
-    images' share of the variance and the image part of the variance, per pair of `ranked`."""
-    count = len(ranked)
-    result = {key: np.full((count, count), np.nan) for key in ("se", "df", "image_share", "image_variance")}
-    for i, first in enumerate(ranked):
-        for j, second in enumerate(ranked):
-            if j <= i:
-                continue
-            seeds = sorted(set(tables[first]) & set(tables[second]))
-            if len(seeds) < 2:
-                continue
-            differences = np.stack([tables[first][seed] - tables[second][seed] for seed in seeds])
-            crossed = image_statistics.crossed_variance_of(differences)
-            for key, value in (("se", np.sqrt(crossed["variance"])), ("df", crossed["df"]),
-                               ("image_share", crossed["image_share"]),
-                               ("image_variance", crossed["image_variance"])):  # fmt: skip
-                result[key][i, j] = result[key][j, i] = float(value)
-    return result
-
-
 def counts(records: list[dict], name: str, classes: int) -> dict:
     """Runs, diverged and stuck runs of one activation, with Clopper-Pearson intervals."""
     runs = [r for r in records if r["activation"] == name and r.get("status") in ("finished", "diverged")]
@@ -235,7 +178,7 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         name for name in order
         if facts[name]["runs"] >= MIN_SEEDS and facts[name]["seeds_diverged"] < facts[name]["runs"]
     ]  # fmt: skip
-    tables = image_table(records, order, classes) if any(facts[name]["runs"] for name in order) else None
+    tables = image_tables.image_table(records, order, classes) if any(facts[name]["runs"] for name in order) else None
     estimand = THIS_TEST_SET
     test_images = next((len(c) for table in (tables or {}).values() for c in table.values()), None)
     level = statistics.comparison_level(len(ranked), alpha)
@@ -244,7 +187,7 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         accuracies = matrix(scores, ranked)
         headline_set, images, new_images = statistics.best_set_of(accuracies, alpha), None, None
         if tables is not None:
-            images = image_inclusive_pairs(tables, ranked)
+            images = image_tables.image_inclusive_pairs(tables, ranked)
             new_images = statistics.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
             new_image_members = [name for k, name in enumerate(ranked) if new_images["member"][k]]
         members = [name for k, name in enumerate(ranked) if headline_set["member"][k]]
@@ -340,7 +283,7 @@ def one_seed_mcnemar(records: list[dict], order: list[str], rows: dict[str, dict
     if not runs or any(sum(r["activation"] == name for r in runs) > 1 for name in order):
         return False
     finished = {r["activation"]: r for r in runs if r["status"] == "finished"}
-    correct = {name: correctness(record, classes) for name, record in finished.items()}
+    correct = {name: image_tables.correctness(record, classes) for name, record in finished.items()}
     correct = {name: value for name, value in correct.items() if value is not None}
     if len(correct) < 2 or len({len(value) for value in correct.values()}) != 1:
         return False
