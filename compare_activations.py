@@ -27,12 +27,15 @@ if __name__ == "__mp_main__":
 # show; set TF_CPP_MIN_LOG_LEVEL=0 to see everything.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from activation_comparison import quiet_start  # noqa: E402
+from activation_comparison.execution import quiet_start  # noqa: E402
 
 quiet_start.import_backend()
 
-from activation_comparison import config, data, execution, experiment, hardware, tensorboard_log  # noqa: E402
-from activation_comparison.config import UsageError  # noqa: E402
+from activation_comparison.setup import config, data, hardware  # noqa: E402
+from activation_comparison.execution import execution  # noqa: E402
+from activation_comparison import experiment  # noqa: E402
+from activation_comparison.training import tensorboard_log  # noqa: E402
+from activation_comparison.setup.config import UsageError  # noqa: E402
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -14,8 +14,9 @@ from typing import Callable
 import numpy as np
 
 import activations
-from activation_comparison import diagnostic_figures, verdict, verdict_figures
-from activation_comparison.drawing import draw_quartiles, draw_series, plt, save_figure
+from activation_comparison.figures import diagnostic_figures, verdict_figures
+from activation_comparison.verdict import verdict
+from activation_comparison.figures.drawing import draw_quartiles, draw_series, plt, save_figure
 
 
 def curves_figure(histories, column, order, ylabel, title):

@@ -13,12 +13,14 @@ import numpy as np
 
 import activations
 import plotting
-from activation_comparison import (
-    drawing, epoch_timing, execution, report, results_index, run_folder, storage, tuning, verdict,
-)
-from activation_comparison.config import SETTINGS, ExperimentConfig, UsageError
-from activation_comparison.data import Dataset, Split
-from activation_comparison.run_folder import FINAL_STATUSES, RunPaths
+from activation_comparison.figures import drawing
+from activation_comparison.reporting import epoch_timing, report, results_index, tuning
+from activation_comparison.execution import execution
+from activation_comparison.setup import run_folder, storage
+from activation_comparison.verdict import verdict
+from activation_comparison.setup.config import SETTINGS, ExperimentConfig, UsageError
+from activation_comparison.setup.data import Dataset, Split
+from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
 
 
 class RunFailed(Exception):

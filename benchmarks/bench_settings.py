@@ -44,7 +44,7 @@ def worker(setting: dict, steps: int, data_path: str, connection) -> None:
     if "inter" in setting:
         tf.config.threading.set_inter_op_parallelism_threads(setting["inter"])
     import bench_training
-    from activation_comparison import training
+    from activation_comparison.training import training
     from activations import get
     from keras.utils import set_random_seed as keras_seed
 

@@ -34,8 +34,9 @@ import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
 
 import activations  # noqa: E402
-from activation_comparison import data, training  # noqa: E402
-from activation_comparison.config import ExperimentConfig  # noqa: E402
+from activation_comparison.setup import data  # noqa: E402
+from activation_comparison.training import training  # noqa: E402
+from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
 
 # The MNIST copy the project ships, as the tests use it.
 DEFAULT_DATA = data.SHIPPED_MNIST

@@ -74,11 +74,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from activation_comparison import quiet_start  # noqa: E402
+from activation_comparison.execution import quiet_start  # noqa: E402
 
 quiet_start.import_backend()  # verdict reads the class count from data, which loads Keras.
 
-from activation_comparison import image_statistics, statistics, verdict  # noqa: E402
+from activation_comparison.verdict import image_statistics, statistics, verdict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXTRACT = ROOT / "benchmarks" / "data" / "recorded_runs.json"
@@ -160,7 +160,7 @@ def read_extract(path: Path) -> dict:
 
 def extract_from_folder(folder: Path) -> dict:
     # Only here is the training stack needed, to read histories as the summary reads them.
-    from activation_comparison import data, run_folder
+    from activation_comparison.setup import data, run_folder
 
     if not (folder / "histories").is_dir():
         raise CalibrationError(f"{folder} has no histories/ folder: pass a run folder")

@@ -33,7 +33,7 @@ def mnist_arrays(mnist_path) -> dict:
 @pytest.fixture(scope="session")
 def small_mnist(mnist_arrays):
     """A real-MNIST Dataset small enough to train on in seconds."""
-    from activation_comparison import data
+    from activation_comparison.setup import data
 
     subset = {
         "x_train": mnist_arrays["x_train"][:1200],

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import compare_activations as ca
-from activation_comparison import data
+from activation_comparison.setup import data
 
 RUN_NAME = "mnist-e1-b128-lr0.001-clipvalue0.5-cce-val0.1-n100"
 

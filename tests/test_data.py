@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from activation_comparison import data
-from activation_comparison.config import ExperimentConfig, UsageError
+from activation_comparison.setup import data
+from activation_comparison.setup.config import ExperimentConfig, UsageError
 
 
 def test_prepare_images_scales_to_unit_range_with_a_channel_axis():

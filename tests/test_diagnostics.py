@@ -6,8 +6,8 @@ import pytest
 from keras import layers
 
 import activations
-from activation_comparison import diagnostics, training
-from activation_comparison.config import ExperimentConfig
+from activation_comparison.training import diagnostics, training
+from activation_comparison.setup.config import ExperimentConfig
 
 LOSS = keras.losses.CategoricalCrossentropy()
 

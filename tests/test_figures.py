@@ -5,7 +5,7 @@ import pytest
 
 import activations
 import plotting
-from activation_comparison import diagnostic_figures, drawing
+from activation_comparison.figures import diagnostic_figures, drawing
 
 LAYERS = ("conv1", "dense1", "output")
 ACTIVATION_LAYERS = ("act_conv1", "act_dense1")

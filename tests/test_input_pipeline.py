@@ -3,7 +3,7 @@ autotuning (whose teardown stalled epochs) is off in every pipeline."""
 
 import numpy as np
 
-from activation_comparison import input_pipeline
+from activation_comparison.training import input_pipeline
 
 
 def test_training_batches_are_each_epochs_order_in_batches_and_resume_mid_run():

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import activations
-from activation_comparison import data, networks, run_folder, training
-from activation_comparison.config import ExperimentConfig
+from activation_comparison.setup import data, networks, run_folder
+from activation_comparison.training import training
+from activation_comparison.setup.config import ExperimentConfig
 
 ARTICLE_PARAMETERS = 1_199_882  # Keras' mnist_cnn.py, as the article uses it.
 # The GELU paper's MLP: 784*128 + 128, then 7 x (128*128 + 128), then 128*10 + 10.

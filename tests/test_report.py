@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activation_comparison import report, results_index
-from activation_comparison.config import ExperimentConfig
+from activation_comparison.reporting import report, results_index
+from activation_comparison.setup.config import ExperimentConfig
 
 
 def record(activation, seed, accuracy, best_epoch=3, status="finished", clipped=None):

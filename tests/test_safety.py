@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import compare_activations as ca
-from activation_comparison import data, run_folder, storage
-from activation_comparison.config import ExperimentConfig, UsageError
+from activation_comparison.setup import data, run_folder, storage
+from activation_comparison.setup.config import ExperimentConfig, UsageError
 from conftest import ROOT
 
 TINY = ["--activations", "relu", "--epochs", "1", "--train-limit", "300", "--no-diagnostics"]

@@ -6,8 +6,9 @@ import dataclasses
 import pytest
 
 import compare_activations as ca
-from activation_comparison import config, results_index
-from activation_comparison.config import ExperimentConfig
+from activation_comparison.setup import config
+from activation_comparison.reporting import results_index
+from activation_comparison.setup.config import ExperimentConfig
 
 
 def another_value(default):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activation_comparison import image_statistics, statistics
+from activation_comparison.verdict import image_statistics, statistics
 
 # Intervals.
 

@@ -33,8 +33,10 @@ import pytest
 from scipy import stats
 
 import plotting
-from activation_comparison import config, report, results_index, storage, tuning, verdict
-from activation_comparison.config import ExperimentConfig
+from activation_comparison.setup import config, storage
+from activation_comparison.reporting import report, results_index, tuning
+from activation_comparison.verdict import verdict
+from activation_comparison.setup.config import ExperimentConfig
 
 A, B = 0.001, 0.003
 # Every run's start depends on (activation, seed) alone: its epoch-0 diagnostics.

@@ -14,7 +14,9 @@ from scipy import stats
 
 import activations
 
-from activation_comparison import drawing, verdict, verdict_figures, verdict_notes, verdict_text
+from activation_comparison.figures import drawing, verdict_figures
+from activation_comparison.verdict import verdict
+from activation_comparison.reporting import verdict_notes, verdict_text
 
 LABELS = {"relu": "ReLU", "elu": "ELU", "gelu": "GELU (tanh approx.)", "sigmoid": "Sigmoid"}
 ORDER = list(LABELS)

@@ -54,9 +54,11 @@ from dataclasses import dataclass
 import numpy as np
 
 import activations
-from activation_comparison import config, report, statistics, verdict
-from activation_comparison.data import NUM_CLASSES
-from activation_comparison.pairing_check import PairingCheck, check_pairing, initial_state_text
+from activation_comparison.setup import config
+from activation_comparison.reporting import report
+from activation_comparison.verdict import statistics, verdict
+from activation_comparison.setup.data import NUM_CLASSES
+from activation_comparison.reporting.pairing_check import PairingCheck, check_pairing, initial_state_text
 
 SETTING = "learning_rate"
 DEFAULT_RATE = config.DEFAULTS[SETTING]

@@ -14,7 +14,7 @@ without an epoch-0 row (--no-diagnostics) cannot be checked, and are named.
 import math
 from dataclasses import dataclass
 
-from activation_comparison import report
+from activation_comparison.reporting import report
 
 # Epoch-0 columns that depend only on the initial weights and the probe images (not the
 # clip, which can differ in another sweep, nor the wall-clock time).

@@ -5,7 +5,7 @@ difference when the seeds and the test images are both samples (`image_statistic
 
 import numpy as np
 
-from activation_comparison import image_statistics
+from activation_comparison.verdict import image_statistics
 
 
 def correctness(record: dict, classes: int) -> np.ndarray | None:

@@ -5,7 +5,7 @@ training). Each returns a figure, or None when the histories have none of its co
 run with --no-diagnostics).
 """
 
-from activation_comparison.drawing import draw_panels
+from activation_comparison.figures.drawing import draw_panels
 
 
 def diagnostic_layers(histories: list[dict], prefix: str) -> list[str]:

@@ -16,7 +16,9 @@ import numpy as np
 
 import activations
 import plotting
-from activation_comparison import config, report, tuned_text, tuning, verdict
+from activation_comparison.setup import config
+from activation_comparison.reporting import report, tuned_text, tuning
+from activation_comparison.verdict import verdict
 
 # Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
 # e.g. no clipping, gets a place of its own).

@@ -6,7 +6,7 @@ Every sentence is built from a `verdict.Comparison`, so the words say exactly wh
 numbers in the table say: the same best set, the same verdict words, the same margin.
 """
 
-from activation_comparison import verdict
+from activation_comparison.verdict import verdict
 
 
 def join_words(words: list[str]) -> str:

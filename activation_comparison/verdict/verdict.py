@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from activation_comparison import image_statistics, image_tables, statistics
-from activation_comparison.data import NUM_CLASSES
+from activation_comparison.verdict import image_statistics, image_tables, statistics
+from activation_comparison.setup.data import NUM_CLASSES
 
 ALPHA = statistics.ALPHA
 MIN_SEEDS = statistics.MIN_SEEDS

@@ -15,9 +15,9 @@ import keras
 import matplotlib
 import numpy as np
 
-from activation_comparison import hardware, losses, storage
-from activation_comparison.config import ExperimentConfig, UsageError
-from activation_comparison.data import Dataset
+from activation_comparison.setup import hardware, losses, storage
+from activation_comparison.setup.config import ExperimentConfig, UsageError
+from activation_comparison.setup.data import Dataset
 
 FINAL_STATUSES = ("finished", "diverged")
 

@@ -13,9 +13,10 @@ import keras
 import numpy as np
 
 import activations
-from activation_comparison import checkpoints, diagnostics, hardware, input_pipeline, losses, networks, storage
-from activation_comparison.config import ExperimentConfig
-from activation_comparison.data import Split
+from activation_comparison.training import checkpoints, diagnostics, input_pipeline
+from activation_comparison.setup import hardware, losses, networks, storage
+from activation_comparison.setup.config import ExperimentConfig
+from activation_comparison.setup.data import Split
 
 # Validation and test passes need no gradients, so they can use far larger batches than
 # training; the batch size does not change what they compute.

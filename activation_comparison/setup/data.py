@@ -15,13 +15,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from activation_comparison.errors import UsageError
+from activation_comparison.setup.errors import UsageError
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
 # MNIST (LeCun, Cortes and Burges; CC BY-SA 3.0) ships with the project, so a first run
 # needs no network; the hash guards against a damaged or replaced copy.
-SHIPPED_MNIST = Path(__file__).resolve().parent / "mnist.npz"
+SHIPPED_MNIST = Path(__file__).resolve().parents[1] / "mnist.npz"
 SHIPPED_MNIST_SHA256 = "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"
 FASHION_MNIST_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 IDX_FILES = {

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import activations
-from activation_comparison import losses, networks
-from activation_comparison.errors import UsageError  # noqa: F401 (re-exported)
+from activation_comparison.setup import losses, networks
+from activation_comparison.setup.errors import UsageError  # noqa: F401 (re-exported)
 
 DATASETS = ("mnist", "fashion_mnist")
 # Keras' mixed-precision policies; each changes the numbers, so it is part of the folder name.

@@ -7,8 +7,9 @@ import numpy as np
 
 import activations
 import plotting
-from activation_comparison import epoch_timing, verdict, verdict_notes, verdict_text
-from activation_comparison.config import ExperimentConfig
+from activation_comparison.reporting import epoch_timing, verdict_notes, verdict_text
+from activation_comparison.verdict import verdict
+from activation_comparison.setup.config import ExperimentConfig
 
 SUMMARY_COLUMNS = [
     "activation", "label", "seeds_finished", "seeds_diverged",

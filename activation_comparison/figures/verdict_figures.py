@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib import lines, patches
 
 import activations
-from activation_comparison.drawing import plt  # Agg, selected before any figure exists.
+from activation_comparison.figures.drawing import plt  # Agg, selected before any figure exists.
 
 # Holm-adjusted p-value thresholds and their stars, strictest first.
 STARS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison import hardware, run_folder, tensorboard_log, training
-from activation_comparison.config import ExperimentConfig, UsageError
-from activation_comparison.data import Dataset, Split
+from activation_comparison.setup import hardware, run_folder
+from activation_comparison.training import tensorboard_log, training
+from activation_comparison.setup.config import ExperimentConfig, UsageError
+from activation_comparison.setup.data import Dataset, Split
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class RayTasks:
         check_ray_address(address)
         # Ray's workers load TensorFlow as quietly as this process did.
         runtime_env = {
-            "worker_process_setup_hook": "activation_comparison.quiet_start.import_backend",
+            "worker_process_setup_hook": "activation_comparison.execution.quiet_start.import_backend",
             "env_vars": {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")},
         }
         try:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import keras
 
-from activation_comparison.config import ExperimentConfig
-from activation_comparison.errors import UsageError
+from activation_comparison.setup.config import ExperimentConfig
+from activation_comparison.setup.errors import UsageError
 
 
 def check_installed() -> None:

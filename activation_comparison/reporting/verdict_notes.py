@@ -8,8 +8,8 @@ the words say what the table's numbers say.
 
 import math
 
-from activation_comparison import verdict
-from activation_comparison.verdict_text import join_words, margin_text, percent, plural, pp, seed_count_text
+from activation_comparison.verdict import verdict
+from activation_comparison.reporting.verdict_text import join_words, margin_text, percent, plural, pp, seed_count_text
 
 
 def diverged_note(records: list[dict], labels: dict[str, str]) -> str | None:

@@ -1,0 +1,3 @@
+"""Reporting: records and verdicts into sentences and tables: `summary.md`/`summary.csv`,
+`results/index.md`, the tuned-learning-rate verdict and the epoch-timing check. Reads
+records only; imports `verdict` and `setup`."""
