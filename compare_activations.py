@@ -62,6 +62,8 @@ def add_setting(parser: ArgumentParser, name: str, declared: config.Setting) -> 
     elif declared.sweep:
         # Clip flags start empty so the command line can tell whether any was given.
         options |= {"nargs": "+", "type": float, "default": [] if name.startswith("clip_") else [default]}
+    elif name == "seeds":
+        options |= {"type": config.parse_seeds, "default": default}
     else:
         options |= {"type": type(default) if default is not None else int, "default": default}
     if default is not None and not name.startswith("clip_") and "default:" not in declared.help:

@@ -111,6 +111,25 @@ def known_activations(names, flag):
     return None
 
 
+AUTO = "auto"
+
+
+def parse_seeds(text: str) -> int | str:
+    """--seeds: a positive integer, or "auto"."""
+    if text == AUTO:
+        return AUTO
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"--seeds must be a positive integer or auto, got {text!r}") from None
+
+
+def seed_count(value, flag):
+    if value == AUTO or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return None
+    return f"{flag} must be a positive integer or auto, got {value!r}"
+
+
 # Folder-name tokens.
 
 
@@ -143,8 +162,14 @@ class ExperimentConfig:
         activations.DEFAULT_ACTIVATIONS, "--activations",
         "activations to compare; any Keras built-in such as swish, mish or tanh also works",
         check=known_activations, identity=False, metavar="NAME")
-    seeds: int = setting(1, "--seeds", "run seeds 0..K-1 for every activation",
-                         check=at_least(1), identity=False)
+    # "auto": seeds spent where the answer is open (verdict/sequential.py); its folder is
+    # its own ("-auto"), so that its design is fixed before any of its runs is seen.
+    seeds: int | str = setting(1, "--seeds", "run seeds 0..K-1 for every activation; auto adds seeds in planned "
+                               "looks (3, 5, 8, 12, 16, 20) only to the activations still in the best set",
+                               check=seed_count, token=lambda value, config: "auto" if value == AUTO else None,
+                               identity=False, metavar="K|auto")
+    max_seeds: int = setting(20, "--max-seeds", "with --seeds auto: the most seeds any activation gets, and the last look",
+                             check=at_least(3), identity=False, metavar="N")
     dataset: str = setting("mnist", "--dataset", "which dataset (the MNIST copy shipped with this project by default)",
                            check=one_of(lambda: DATASETS, "dataset"), choices=lambda: DATASETS, token=lambda value, config: value)
     model: str = setting("cnn", "--model", "the network: " + networks.describe_choices(),
