@@ -17,8 +17,8 @@ from activation_comparison.figures import drawing
 from activation_comparison.reporting import epoch_timing, report, results_index, tuning
 from activation_comparison.execution import execution
 from activation_comparison.setup import run_folder, storage
-from activation_comparison.verdict import verdict
-from activation_comparison.setup.config import SETTINGS, ExperimentConfig, UsageError
+from activation_comparison.verdict import sequential, verdict
+from activation_comparison.setup.config import AUTO, SETTINGS, ExperimentConfig, UsageError
 from activation_comparison.setup.data import Dataset, Split
 from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
 
@@ -46,11 +46,27 @@ def run_experiment(
     """
     results_dir = Path(results_dir)
     Split.of(data, config)  # A split that leaves nothing to train on is refused first.
-    run_dir = run_folder.open_run_folder(results_dir, config, data, command, threads)
+    design = auto_design(config)
+    run_dir = run_folder.open_run_folder(results_dir, config, data, command, threads, design)
     runner = runner or execution.InProcess(data, verbose)
 
-    specs = [activations.get(name) for name in config.activations]
-    plan = [(spec, seed) for seed in range(config.seeds) for spec in specs]
+    if design is None:
+        specs = [activations.get(name) for name in config.activations]
+        train_runs(run_dir, [(spec, seed) for seed in range(config.seeds) for spec in specs],
+                   config, runner, threads, force, "")  # fmt: skip
+    else:
+        run_looks(run_dir, config, runner, threads, force)
+
+    with storage.file_lock(run_dir / ".summary.lock"):
+        write_summary(run_dir, config)
+    with storage.file_lock(results_dir / ".index.lock"):
+        write_index(results_dir, config.margin / 100)
+    return run_dir
+
+
+def train_runs(run_dir: Path, plan: list, config: ExperimentConfig, runner, threads, force: bool, label: str) -> None:
+    """Train every (spec, seed) of `plan` not yet finished, as one batch: up to
+    `runner.workers` at once. `label` starts each progress line (the look, with --seeds auto)."""
     waiting = list(enumerate(plan, start=1))
     running: dict = {}  # future -> (prefix, paths, lock held for the run)
     completed = 0
@@ -58,7 +74,7 @@ def run_experiment(
         while waiting or running:
             while waiting and len(running) < runner.workers:
                 number, (spec, seed) = waiting.pop(0)
-                prefix = f"[{number}/{len(plan)}] {spec.name}, seed {seed}"
+                prefix = f"{label}[{number}/{len(plan)}] {spec.name}, seed {seed}"
                 claim = claim_run(run_dir, spec.name, seed, prefix, force)
                 if claim is None:
                     continue
@@ -71,6 +87,8 @@ def run_experiment(
                     claim[1].close()
                     raise
                 running[future] = (prefix, *claim)
+            if not running:
+                break
             done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 prefix, paths, lock = running.pop(future)
@@ -91,11 +109,40 @@ def run_experiment(
             lock.close()
         raise
 
-    with storage.file_lock(run_dir / ".summary.lock"):
-        write_summary(run_dir, config)
-    with storage.file_lock(results_dir / ".index.lock"):
-        write_index(results_dir, config.margin / 100)
-    return run_dir
+
+def auto_design(config: ExperimentConfig) -> dict | None:
+    """The planned looks and alpha spending of a `--seeds auto` folder; None for a fixed number."""
+    if config.seeds != AUTO:
+        return None
+    return sequential.design(config.activations, config.max_seeds, config.margin / 100)
+
+
+def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: bool) -> None:
+    """`--seeds auto`: take the folder's planned looks in order, each look's runs one batch.
+
+    The looks are retaken from the finished runs every time (`sequential.replay`), so a
+    folder resumed after a kill continues from its last look with the same decisions. The
+    design is the one config.json recorded when the folder was made.
+    """
+    design = run_folder.read_json_or_refuse(run_dir / "config.json")["design"]
+    while True:
+        progress = sequential.replay(*verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"]),
+                                     design)  # fmt: skip
+        for look in progress.looks:
+            if look.left or look.stop:
+                print(f"look at {look.seeds} seeds: " + sequential.look_text(look), flush=True)
+        if progress.finished:
+            return
+        look = design["looks"][len(progress.looks)]
+        print(f"look {len(progress.looks) + 1} of {len(design['looks'])}: {len(progress.next_runs)} runs to reach "
+              f"{look} seeds for {', '.join(progress.still_in)}", flush=True)  # fmt: skip
+        plan = [(activations.get(name), seed) for name, seed in progress.next_runs]
+        train_runs(run_dir, plan, config, runner, threads, force, f"[look {len(progress.looks) + 1}] ")
+        after = sequential.replay(*verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"]),
+                                  design)  # fmt: skip
+        if len(after.looks) == len(progress.looks) and set(after.next_runs) == set(progress.next_runs):
+            raise UsageError(f"{run_dir}: runs of this look are being trained by another process; "
+                             "run the same command again when it is done")  # fmt: skip
 
 
 def claim_run(run_dir: Path, activation: str, seed: int, prefix: str, force: bool):

@@ -54,10 +54,15 @@ def read_json_or_refuse(path: Path) -> dict | None:
 
 
 def open_run_folder(
-    results_dir: Path, config: ExperimentConfig, data: Dataset, command: str, threads: int | None = None
+    results_dir: Path, config: ExperimentConfig, data: Dataset, command: str, threads: int | None = None,
+    design: dict | None = None,
 ) -> Path:
     """Create or reopen the folder for `config`, check it holds the same settings and data,
-    and record this command in its config.json. Refused commands change nothing."""
+    and record this command in its config.json. Refused commands change nothing.
+
+    `design` is a `--seeds auto` folder's plan (looks, alpha spending, margin, activations):
+    written with the folder's first command, and a later command with another plan is
+    refused, so that no rerun can change the looks after runs were seen."""
     run_dir = Path(results_dir) / config.run_name()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -72,6 +77,7 @@ def open_run_folder(
         previous = read_json_or_refuse(run_dir / "config.json")
         if previous:
             refuse_other_settings_or_data(run_dir, previous, config, data)
+            refuse_other_design(run_dir, previous.get("design"), design)
         try:
             for folder in (run_dir / "histories", run_dir / "checkpoints"):
                 folder.mkdir(exist_ok=True)
@@ -84,8 +90,19 @@ def open_run_folder(
                 "choose another with --results-dir"
             ) from None
         storage.remove_stale_temporaries(run_dir)
-        write_config(run_dir, previous or {}, config, data, command, threads)
+        write_config(run_dir, previous or {}, config, data, command, threads, design)
     return run_dir
+
+
+def refuse_other_design(run_dir: Path, recorded: dict | None, design: dict | None) -> None:
+    if recorded is None or design is None or recorded == design:
+        return
+    looks = ", ".join(map(str, recorded["looks"]))
+    raise UsageError(
+        f"{run_dir} was planned with --seeds auto for {' '.join(recorded['activations'])}, looks at {looks} "
+        f"seeds and --margin {100 * recorded['margin']:g}; its plan is fixed: rerun with those settings, "
+        "or use another --results-dir"
+    )
 
 
 def refuse_other_settings_or_data(run_dir: Path, previous: dict, config, data: Dataset) -> None:
@@ -121,7 +138,7 @@ def library_versions() -> dict:
 
 def write_config(
     run_dir: Path, previous: dict, config: ExperimentConfig, data: Dataset, command: str,
-    threads: int | None = None,
+    threads: int | None = None, design: dict | None = None,
 ) -> None:
     """config.json: the settings, data, versions, hardware and every command that added to
     the folder (each with the hardware it ran on)."""
@@ -149,7 +166,8 @@ def write_config(
             "hardware": machine,
             "versions": library_versions(),
             "commands": commands,
-        },
+        }
+        | ({"design": previous.get("design") or design} if previous.get("design") or design else {}),
     )
 
 

@@ -135,6 +135,14 @@ def ranking_accuracies(records: list[dict], order: list[str], classes: int = NUM
     return scores
 
 
+def failures_and_scores(records: list[dict], order: list[str], classes: int = NUM_CLASSES) -> tuple[dict, dict]:
+    """({activation: {seed: accuracy}}, {activation: {seed: failed}}): a run failed when it
+    diverged (scored at chance) or finished stuck at chance (`is_stuck` covers both)."""
+    scores = ranking_accuracies(records, order, classes)
+    failed = {name: {seed: is_stuck(value, classes) for seed, value in seeds.items()} for name, seeds in scores.items()}
+    return scores, failed
+
+
 def counts(records: list[dict], name: str, classes: int) -> dict:
     """Runs, diverged and stuck runs of one activation, with Clopper-Pearson intervals."""
     runs = [r for r in records if r["activation"] == name and r.get("status") in ("finished", "diverged")]

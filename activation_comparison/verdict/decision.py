@@ -1,0 +1,257 @@
+"""The best set that decides: log test error, variances borrowed across activations, step-down.
+
+Pure functions of arrays, no records and no words; every function takes (..., K, S) arrays
+whose leading axes are independent experiments, so the calibration passes thousands at once
+and the summary passes one.
+
+The scale. Activations are compared on the log of their test error rate, y = log(1 - acc),
+with a failed run (diverged, or stuck at chance) at chance error, log(1 - 1 / classes). The
+estimand is each activation's mean log error over seeds, i.e. its geometric-mean test error;
+it is shown as an accuracy, 1 - exp(mean y). On this scale a failed seed is a large but
+bounded loss (about 4.4 at MNIST's 1% error, against 0.1 to 0.3 between activations that
+learn), so an activation that fails on some seeds and loses on the others is worse on every
+seed, and is shown worse as soon as its seeds can show it; on the accuracy scale the failed
+seeds' spread hid it. Seed-to-seed spread is also closer to equal across activations on this
+scale (it grows with the error), which is what borrowing variances needs.
+
+Variances. Each activation's spread is estimated from its residuals after removing the
+seed effect (the median over activations of each seed's centred log errors: one wild
+activation cannot move a median), then moderated across activations as limma does (Smyth,
+2004): a scaled inverse-chi-square prior (s0^2, d0) fitted to the K variances by moments of
+log s^2, and each variance shrunk to (d0 s0^2 + d s^2) / (d0 + d) with d0 + d degrees of
+freedom. Equal spreads give a large d0 (pooling, about K (S - 1) degrees of freedom); one
+activation whose spread is far from the others' (an F ratio beyond `OUTLIER_QUANTILE` of
+F(d, d0)) keeps its own variance and its own d degrees of freedom, so it inflates nobody and
+is not trusted with anybody else's. A pair's standard error is sqrt((v_i + v_j) / n) with
+Welch-Satterthwaite degrees of freedom.
+
+The best set, step-down. H_j: "j is a best" is rejected when some i beats j: the one-sided
+lower bound of mu_i - mu_j (on log error, j - i) is above 0 at level alpha / (m (K - 1)),
+where m is the number of activations not yet rejected. Each round rejects every such j at
+the current m, then m shrinks and the rest are retested (Holm's step-down over the closure
+of "all of J are best", with Bonferroni within it). With all activations equal no round
+rejects anyone with probability at least 1 - alpha; the truly best is rejected with
+probability at most alpha / K.
+
+Simultaneous bounds for the table (L_i, U_i of mu_i - max_{j != i} mu_j in accuracy) use the
+first round's level alpha / (K (K - 1)), as the Bonferroni MCB does; the step-down decides
+membership, which can be sharper than the bounds.
+"""
+
+import functools
+import warnings
+
+import numpy as np
+from scipy import special, stats
+
+ALPHA = 0.05
+MIN_SEEDS = 3
+# Below this a variance is rounding, not spread: y's resolution at 1% error and 10,000
+# images is log(1.01) ~ 0.01.
+VARIANCE_FLOOR = 1e-6
+# An activation whose variance is beyond this quantile of F(d, d0) against the prior keeps
+# its own variance (chosen by calibration: see benchmarks/verdict_calibration.py).
+OUTLIER_QUANTILE = 0.95
+# Degrees of freedom taken as "pooled without limit".
+LARGE_DF = 1e4
+
+
+def log_error(accuracies, failed=None, classes: int = 10, test_images: int = 10_000) -> np.ndarray:
+    """y = log(1 - accuracy); a failed run (where `failed` is true) at chance error; NaN stays NaN.
+
+    An error of 0 is floored at half an image, 0.5 / test_images.
+    """
+    accuracies = np.asarray(accuracies, dtype=float)
+    error = 1.0 - accuracies
+    if failed is not None:
+        error = np.where(np.asarray(failed, dtype=bool), 1.0 - 1.0 / classes, error)
+    with np.errstate(invalid="ignore"):
+        return np.log(np.maximum(error, 0.5 / test_images))
+
+
+def typical_accuracy(log_errors) -> np.ndarray:
+    """The accuracy at the geometric-mean error: 1 - exp(mean of y over seeds)."""
+    return 1.0 - np.exp(np.nanmean(np.asarray(log_errors, dtype=float), axis=-1))
+
+
+def residual_variances(y) -> tuple[np.ndarray, np.ndarray]:
+    """Per activation (..., K): the variance of its residuals after the seed effect, and its
+    degrees of freedom (seeds - 1). NaN marks a missing run."""
+    with warnings.catch_warnings():
+        # An activation or seed with no run at all gives an empty mean: NaN, as meant.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _residual_variances(np.asarray(y, dtype=float))
+
+
+def _residual_variances(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    present = np.isfinite(y)
+    seeds = present.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centred = y - np.nanmean(np.where(present, y, np.nan), axis=-1, keepdims=True)
+        # A seed that only one activation has says nothing about the seed effect.
+        shared = present.sum(axis=-2, keepdims=True) >= 2
+        seed_effect = np.where(shared, np.nanmedian(np.where(present, centred, np.nan), axis=-2, keepdims=True), 0.0)
+    seed_effect = np.nan_to_num(seed_effect)
+    residual = np.where(present, centred - seed_effect, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        residual = residual - np.nanmean(residual, axis=-1, keepdims=True)
+        variance = np.nansum(residual**2, axis=-1) / (seeds - 1)
+    df = (seeds - 1).astype(float)
+    variance = variance * median_consistency(y.shape[-2]) if y.shape[-2] >= 3 else variance
+    variance = np.where(df >= 1, np.maximum(variance, VARIANCE_FLOOR), np.nan)
+    return variance, df
+
+
+@functools.cache
+def median_consistency(count: int) -> float:
+    """The factor that makes `residual_variances` unbiased for K = `count` activations with
+    equal Gaussian spread (like MAD's 1.4826): removing a median seed effect takes out part
+    of each residual. Measured once by a seeded simulation (20,000 experiments of 5 seeds;
+    the factor hardly depends on the seeds: 1.147 at 5 and 1.144 at 10 for K = 6)."""
+    if count < 3:
+        return 1.0
+    rng = np.random.default_rng(count)
+    y = rng.normal(size=(20_000, count, 5))
+    centred = y - y.mean(axis=-1, keepdims=True)
+    residual = centred - np.median(centred, axis=-2, keepdims=True)
+    residual -= residual.mean(axis=-1, keepdims=True)
+    return float(1.0 / ((residual**2).sum(axis=-1) / 4).mean())
+
+
+def trigamma_inverse(value) -> np.ndarray:
+    """x with trigamma(x) = value (Newton's method as in limma's trigammaInverse)."""
+    value = np.asarray(value, dtype=float)
+    x = 0.5 + 1.0 / value
+    for _ in range(50):
+        tri = special.polygamma(1, x)
+        step = tri * (1.0 - tri / value) / special.polygamma(2, x)
+        x = x + step
+        if np.all(np.abs(step / x) < 1e-8):
+            break
+    return x
+
+
+def moderated_variances(variance, df, outlier_quantile: float = OUTLIER_QUANTILE) -> tuple[np.ndarray, np.ndarray]:
+    """limma's empirical-Bayes variances (..., K) and their degrees of freedom.
+
+    The prior (s0^2, d0) is fitted to the finite variances by the moments of log s^2 (Smyth,
+    2004, section 6.2). An activation whose F ratio s^2 / s0^2 is beyond `outlier_quantile`
+    of F(d, d0) keeps its own variance and d; `outlier_quantile=None` shrinks everyone.
+    """
+    variance, df = np.asarray(variance, dtype=float), np.asarray(df, dtype=float)
+    usable = np.isfinite(variance) & (df >= 1)
+    count = usable.sum(axis=-1, keepdims=True)
+    safe_df = np.where(usable, df, 1.0)
+    e = np.where(usable, np.log(np.where(usable, variance, 1.0)) - special.digamma(safe_df / 2) + np.log(safe_df / 2), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e_mean = e.sum(axis=-1, keepdims=True) / count
+        e_var = (np.where(usable, (e - e_mean) ** 2, 0.0).sum(axis=-1, keepdims=True) / (count - 1)
+                 - np.where(usable, special.polygamma(1, safe_df / 2), 0.0).sum(axis=-1, keepdims=True) / count)
+    spread = (count >= 2) & (e_var > 0)
+    d0 = np.where(spread, 2.0 * trigamma_inverse(np.where(spread, e_var, 1.0)), np.inf)
+    finite_d0 = np.where(np.isfinite(d0), d0, LARGE_DF)
+    s0 = np.exp(e_mean + special.digamma(finite_d0 / 2) - np.log(finite_d0 / 2))
+    shrunk = (finite_d0 * s0 + safe_df * variance) / (finite_d0 + safe_df)
+    # The K variances share one seed effect, so together they hold (K - 1)(S - 1) degrees of
+    # freedom, not K (S - 1): no moderated variance claims more.
+    pooled_df = np.minimum(finite_d0 + safe_df, (count - 1) * np.where(usable, df, 0).max(axis=-1, keepdims=True))
+    moderated_df = np.maximum(pooled_df, safe_df)
+    if outlier_quantile is not None:
+        ratio = variance / s0
+        outlier = ratio > stats.f.ppf(outlier_quantile, safe_df, finite_d0)
+        shrunk = np.where(outlier, variance, shrunk)
+        moderated_df = np.where(outlier, safe_df, moderated_df)
+    # Fewer than two activations: nothing to borrow from.
+    shrunk = np.where(count >= 2, shrunk, variance)
+    moderated_df = np.where(count >= 2, moderated_df, safe_df)
+    return np.where(usable, shrunk, np.nan), np.where(usable, moderated_df, np.nan)
+
+
+def pair_statistics(y, variance, df) -> dict[str, np.ndarray]:
+    """Every ordered pair (..., K, K): mean of y_j - y_i over the seeds both have (positive:
+    i has the lower error), its standard error from the moderated variances, Welch-Satterthwaite
+    df, and the number of shared seeds."""
+    y = np.asarray(y, dtype=float)
+    both = np.isfinite(y[..., :, None, :]) & np.isfinite(y[..., None, :, :])
+    seeds = both.sum(axis=-1)
+    gain = np.where(both, y[..., None, :, :] - y[..., :, None, :], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = gain.sum(axis=-1) / seeds
+        vi, vj = variance[..., :, None], variance[..., None, :]
+        di, dj = df[..., :, None], df[..., None, :]
+        se = np.sqrt((vi + vj) / seeds)
+        welch_df = (vi + vj) ** 2 / (vi**2 / di + vj**2 / dj)
+    # Two variances moderated towards one prior are not independent: the pair has no more
+    # degrees of freedom than the better-informed of the two.
+    welch_df = np.minimum(welch_df, np.maximum(di, dj))
+    return {"mean": mean, "se": se, "df": welch_df, "seeds": seeds}
+
+
+def decide(y, alpha: float = ALPHA, outlier_quantile: float = OUTLIER_QUANTILE,
+           active=None) -> dict[str, np.ndarray]:  # fmt: skip
+    """The step-down best set from log errors y (..., K, S), NaN where a run is missing.
+
+    `active` (..., K) marks the activations still in play (default: those with at least
+    MIN_SEEDS runs); others are neither tested nor able to reject anyone. Returns `member`
+    (..., K) (an inactive activation is not a member), the pair statistics, the moderated
+    variances and their df, and `first_level`, the level of the first round.
+    """
+    y = np.asarray(y, dtype=float)
+    count = y.shape[-2]
+    runs = np.isfinite(y).sum(axis=-1)
+    if active is None:
+        active = runs >= MIN_SEEDS
+    active = np.asarray(active, dtype=bool) & (runs >= 1)
+    variance, df = residual_variances(np.where(active[..., None], y, np.nan))
+    variance, df = moderated_variances(variance, df, outlier_quantile)
+    pairs = pair_statistics(y, variance, df)
+    usable = (pairs["seeds"] >= MIN_SEEDS) & np.isfinite(pairs["se"]) & (pairs["se"] > 0)
+    usable &= active[..., :, None] & active[..., None, :] & ~np.eye(count, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(usable, pairs["mean"] / pairs["se"], -np.inf)
+        # p of "i beats j" (one-sided), per ordered pair (i, j).
+        p = np.where(usable, stats.t.sf(t, np.where(usable, pairs["df"], 1.0)), 1.0)
+    # Smallest p with which anyone beats j: (..., K).
+    beaten_p = p.min(axis=-2)
+    member = active.copy()
+    for _ in range(count):
+        m = member.sum(axis=-1, keepdims=True)
+        level = alpha / np.maximum(m * (count - 1), 1)
+        # Only members may reject: an activation shown worse no longer speaks for the best.
+        p_from_members = np.where(member[..., :, None], p, 1.0).min(axis=-2)
+        rejected = member & (p_from_members <= level)
+        if not rejected.any():
+            break
+        member = member & ~rejected
+    return {
+        "member": member,
+        "active": active,
+        "pairs": pairs,
+        "p": p,
+        "beaten_p": beaten_p,
+        "variance": variance,
+        "df": df,
+        "first_level": alpha / max(int(active.sum(axis=-1).max()) * (count - 1), 1) if active.size else alpha,
+    }
+
+
+def simultaneous_bounds(pairs: dict, active, level: float) -> dict[str, np.ndarray]:
+    """Per activation i (..., K): lower and upper bounds on the log-error gain of i over
+    the best of the others, min over j of the one-sided t bounds at `level` (MCB form)."""
+    count = pairs["mean"].shape[-1]
+    usable = (pairs["seeds"] >= MIN_SEEDS) & np.isfinite(pairs["se"])
+    usable &= np.asarray(active)[..., :, None] & np.asarray(active)[..., None, :] & ~np.eye(count, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        critical = stats.t.ppf(1.0 - level, np.where(usable, pairs["df"], 1.0))
+        lower = np.where(usable, pairs["mean"] - critical * pairs["se"], -np.inf)
+        upper = np.where(usable, pairs["mean"] + critical * pairs["se"], np.inf)
+    # gain of i over j is mean[i, j] (positive: i has the lower error).
+    diagonal = np.eye(count, dtype=bool)
+    low = np.where(diagonal, np.inf, lower).min(axis=-1)
+    high = np.where(diagonal, np.inf, upper).min(axis=-1)
+    return {"low": np.minimum(low, 0.0), "high": np.maximum(high, 0.0), "gap_high": high, "gap_low": low}
+
+
+def gain_to_accuracy(gain, error) -> np.ndarray:
+    """A log-error gain g of i over j, at j's error e, as accuracy points: e (1 - exp(-g))."""
+    return np.asarray(error, dtype=float) * (1.0 - np.exp(-np.asarray(gain, dtype=float)))
