@@ -1,477 +1,223 @@
 """Calibrate the verdict: simulate experiments whose truth is known, through the functions
-the summary uses, and count how often the best set is wrong.
+the summary and `--seeds auto` use, and count how often the best set is wrong.
 
-    python benchmarks/verdict_calibration.py                      # the committed extract
-    python benchmarks/verdict_calibration.py --results results/mnist-e12-...   # a run folder
-    python benchmarks/verdict_calibration.py --results DIR --extract benchmarks/data/recorded_runs.json
-    python benchmarks/verdict_calibration.py --make-synthetic /tmp/synthetic_runs.json  # for development
-    python benchmarks/verdict_calibration.py --data /tmp/synthetic_runs.json --experiments 500
+    python benchmarks/verdict_calibration.py                    # 10,000 experiments a row
+    python benchmarks/verdict_calibration.py --experiments 2000 # quicker, wider error bars
 
-Real histories, not Gaussian draws. From a run folder's histories (or the extract of them
-that `--extract` saves, so the calibration reruns without the hours of training) it fits
+Each experiment draws K = 6 activations' test accuracies over seeds: a shared seed effect
+(sd 0.05 pp), each run's own residual (sd 0.078 pp, so a paired difference spreads by
+0.11 pp, as recorded), the scenario's means around 98.9%, rounded to 1e-4 (a 10,000-image
+test set). A failed run (stuck or diverged) scores 0.1135, the share of MNIST's most common
+test class, and is marked failed as the summary marks it. The rows, each with its truth:
 
-    accuracy[a, s] = mu_a + seed_s + e_as
+- nulls, where several activations are equally best and none may be left out:
+  `equal`: all six equal, Gaussian residuals; `heavy`: all equal, t(3) residuals scaled to
+  the same sd; `spread3`: all equal, one activation's residual sd three times the others';
+  `two_fail`: the four that never fail equal and best, two activations failing on 40% of
+  seeds (otherwise equal): only the four count; `recorded`: all equal, seed effects and
+  residuals resampled from the recorded five-seed run (benchmarks/data/recorded_runs.json),
+  with its share of stuck runs (6.7%) on every activation.
+- alternatives: `better`: activation 0 better by the margin (0.2 pp), the rest equal: the
+  coverage is how often it stays in the set, the power how often it is singled out;
+  `recorded_better`: the same on resampled recorded runs without stuck runs;
+  `failing`: activation 5 fails on 40% of seeds and sits 8 pp lower (sd 1 pp) on the others:
+  how often it is left out; `realistic`: the five-seed run's means (ReLU; GELU and Leaky ReLU
+  0.15 pp lower; SELU 0.39; ELU 0.52; Sigmoid failing on 40% of seeds and 7 pp lower on the
+  others).
 
-on the activations whose every run learned (seed effects from the column means, residuals
-pooled and scaled up by sqrt(A S / ((A - 1)(S - 1))), which the two-way fit removed), and
-takes stuck and diverged runs apart: each simulated run is stuck with the recorded share of
-such runs, its accuracy drawn from the recorded stuck runs (a diverged run counts at chance,
-as in the summary). A simulated experiment draws seed effects and residuals with
-replacement, adds each scenario's mu, rounds to 1e-4 (a 10,000-image test set) and hands
-the (experiments, K, seeds) array to `statistics.best_set_of`, the function behind every
-summary's best set.
+Designs: the fixed design at 5 and 10 seeds (the summary's best set, `decision.decide`) and
+`--seeds auto` (`sequential`, looks 3, 5, 8, 12, 16, 20). For `--seeds auto` the table also
+gives the mean runs spent, as a share of K x 20, and the looks at which it stopped.
 
-Two modes, as in the summary:
-
-- `seeds only`: the verdict, conditional on this test set (the headline's best set). The
-  truth is each activation's expected accuracy on the fixed test set.
-- `new images`: the second best set, with the test images' noise (runs with predictions). Every
-  experiment draws fresh test images: the recorded images that some run got wrong are
-  resampled with replacement (the rest are always right for a run that learned), each with
-  every simulated activation's error propensity taken from a randomly chosen recorded
-  activation (image difficulty and activation x image interaction, equal in expectation
-  across activations), scaled by the run's level from the model above. The residuals are
-  shrunk by the part of their variance that per-image coin flips now add again. A stuck
-  run predicts one class (the classes recorded for stuck runs) for every image. The pair
-  standard errors and degrees of freedom (seeds - 1) come from `image_statistics.crossed_variance`
-  on the same sufficient statistics the summary computes (only the images some run got
-  wrong are simulated one by one; the rest enter as per-class counts, exact for runs that
-  are always right on them and for stuck runs that predict one class). The truth is the
-  expected accuracy on new images. `--image-experiments` sets their number separately.
-
-Scenarios: all activations equal; activation 0 better by the margin. K = 6 and 10, 5 and 10
-seeds. Per (mode, K, seeds) the table gives the false-worse rate (all equal: at least one
-activation left out of the best set), the coverage (one better: it is in the set) and the
-power (one better: the set is that activation alone), with Monte Carlo standard errors.
-
-The last line is `false_worse_rate=X best_set_coverage=Y power=Z`: X is the largest
-false-worse rate and Y the smallest coverage over every configuration of both modes (the
-summary reports both sets), Z the power at K = 6 and 5 seeds of the headline's set (seeds
-only).
-Targets: X <= 0.05, Y >= 0.95. Everything is seeded: the same data and flags print the same
-output. `--stuck-share P` replaces the recorded share of stuck runs (0 shows the procedure
-on runs that all learn). About 1.5 minutes on one core with the defaults.
-
-Three more rows per configuration, none part of the last line: a `seeds only` analysis of
-the new-image experiments, to show that the headline's set is about this test set (judged
-against new images it leaves equal activations out far more often, which is why the second
-set is reported beside it where predictions exist); the new-image experiments
-with Satterthwaite's degrees of freedom instead of seeds - 1, to show why the summary does
-not use them; and the seeds-only experiments judged at Hsu's level alpha / (K - 1) instead
-of the summary's alpha / (K (K - 1)), to show why the summary does not use it (see
-`statistics`).
+The last line: `false_worse_rate=X best_set_coverage=Y power_5=P5 power_10=P10
+failing_excluded_5=F5 failing_excluded_10=F10 auto_runs_share=R`: X the worst false-worse
+rate over every null and design, Y the worst coverage, P5 and P10 the power of the fixed
+design in `better`, F5 and F10 its rate of leaving out the failing activation, R the runs
+`--seeds auto` spends in `realistic`. Targets: X <= 0.05, Y >= 0.95, P5 >= 0.5,
+P10 >= 0.95, F10 >= 0.95, R <= 0.5. Everything is seeded: the same flags print the same
+output.
 """
 
 import argparse
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from activation_comparison.execution import quiet_start  # noqa: E402
-
-quiet_start.import_backend()  # verdict reads the class count from data, which loads Keras.
-
-from activation_comparison.verdict import image_statistics, statistics, verdict  # noqa: E402
+from activation_comparison.verdict import decision, sequential  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_EXTRACT = ROOT / "benchmarks" / "data" / "recorded_runs.json"
-ACTIVATION_COUNTS = (6, 10)
-SEED_COUNTS = (5, 10)
-CHUNK = 1000
-IMAGE_CHUNK = 50
+RECORDED = ROOT / "benchmarks" / "data" / "recorded_runs.json"
+COUNT = 6
+BASE = 0.989
+SEED_SD = 0.0005
+RESIDUAL_SD = 0.00078
+FAILED_ACCURACY = 0.1135
+CLASSES = 10
+CHUNK = 2000
 
 
-class CalibrationError(Exception):
-    """Bad input: one line on stderr, exit status 2."""
-
-
-# The extract: the few numbers the simulation needs from a run folder.
-
-
-def extract_from_records(records: list[dict], classes: int, source: str) -> dict:
-    """Per-seed accuracies per activation (None for a diverged run) and, where every
-    finished run has predictions, the per-image summary the `new images` mode needs."""
-    names = sorted({record["activation"] for record in records})
-    seeds = sorted({int(record["seed"]) for record in records})
-    by_key = {(record["activation"], int(record["seed"])): record for record in records}
-    accuracy = {
-        name: [
-            None if by_key.get((name, seed), {}).get("status") != "finished"
-            else float(by_key[(name, seed)]["test_accuracy"])
-            for seed in seeds if (name, seed) in by_key
-        ]
-        for name in names
-    }  # fmt: skip
-    extract = {"source": source, "synthetic": False, "classes": classes, "seeds": seeds,
-               "accuracy": accuracy, "images": None}  # fmt: skip
-    finished = [record for record in records if record.get("status") == "finished"]
-    if not finished or any(not record.get("test_predictions") for record in finished):
-        return extract
-    labels = np.asarray(finished[0]["test_predictions"]["label"])
-    good = learning_activations(accuracy, classes)
-    wrong = {
-        name: np.sum([np.asarray(by_key[(name, seed)]["test_predictions"]["predicted"]) != labels
-                      for seed in seeds if (name, seed) in by_key], axis=0)
-        for name in good
-    }  # fmt: skip
-    hard = np.flatnonzero(np.any([wrong[name] > 0 for name in good], axis=0)) if good else np.array([], int)
-    stuck_classes = [
-        int(np.bincount(np.asarray(record["test_predictions"]["predicted"]), minlength=classes).argmax())
-        for record in finished
-        if verdict.is_stuck(record["test_accuracy"], classes)
-    ]
-    extract["images"] = {
-        "count": int(len(labels)),
-        "class_counts": np.bincount(labels, minlength=classes).tolist(),
-        "runs": {name: len(accuracy[name]) for name in good},
-        "hard_labels": labels[hard].tolist(),
-        "errors": {name: wrong[name][hard].tolist() for name in good},
-        "stuck_classes": stuck_classes,
-    }
-    return extract
-
-
-def learning_activations(accuracy: dict[str, list], classes: int) -> list[str]:
-    """Activations with at least 2 runs, every one finished and above the stuck threshold."""
-    return [
-        name for name, values in accuracy.items()
-        if len(values) >= 2 and all(v is not None and not verdict.is_stuck(v, classes) for v in values)
-    ]  # fmt: skip
-
-
-def read_extract(path: Path) -> dict:
-    if not path.is_file():
-        raise CalibrationError(
-            f"no extract at {path}: pass --results RUN_FOLDER, or --data PATH, or make a synthetic "
-            "one with --make-synthetic PATH"
-        )
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise CalibrationError(f"{path} is not JSON ({error})") from None
-
-
-def extract_from_folder(folder: Path) -> dict:
-    # Only here is the training stack needed, to read histories as the summary reads them.
-    from activation_comparison.setup import data, run_folder
-
-    if not (folder / "histories").is_dir():
-        raise CalibrationError(f"{folder} has no histories/ folder: pass a run folder")
-    return extract_from_records(run_folder.read_histories(folder), data.NUM_CLASSES, str(folder))
-
-
-# The model fitted to the recorded runs.
-
-
-def fit(extract: dict) -> dict:
-    """Seed effects, residuals, the stuck share and pool, and the per-image propensities."""
-    classes = extract["classes"]
-    chance = 1.0 / classes
-    accuracy = extract["accuracy"]
-    good = learning_activations(accuracy, classes)
-    lengths = {len(accuracy[name]) for name in good}
-    if len(good) < 2 or len(lengths) != 1:
-        raise CalibrationError("the extract needs at least two activations whose every run learned, on the same seeds")
-    table = np.array([accuracy[name] for name in good], dtype=float)
+def recorded_model() -> dict:
+    """Seed effects and pooled residuals of the recorded run's activations that always learned."""
+    extract = json.loads(RECORDED.read_text())
+    table = np.array([v for v in extract["accuracy"].values() if all(x is not None and x > 0.2 for x in v)])
     count, seeds = table.shape
     means = table.mean(axis=1)
     seed_effects = (table - means[:, None]).mean(axis=0)
-    residuals = (table - means[:, None] - seed_effects[None, :]).ravel()
-    residuals *= math.sqrt(count * seeds / ((count - 1) * (seeds - 1)))
-    pool = [chance if value is None else value for values in accuracy.values() for value in values
-            if value is None or verdict.is_stuck(value, classes)]  # fmt: skip
-    runs = sum(len(values) for values in accuracy.values())
-    model = {
-        "classes": classes,
-        "base": float(means.mean()),
-        "seed_effects": seed_effects,
-        "residuals": residuals,
-        "stuck_share": len(pool) / runs,
-        "stuck_pool": np.array(pool if pool else [chance]),
-        "good": good,
-        "images": None,
-    }
-    images = extract.get("images")
-    if images:
-        total = images["count"]
-        rates = np.array([np.asarray(images["errors"][name], float) / images["runs"][name] for name in good])
-        hard_labels = np.asarray(images["hard_labels"], int)
-        easy = np.asarray(images["class_counts"], float) - np.bincount(hard_labels, minlength=classes)
-        # Coin flips per image already spread a run's accuracy by this much; the residuals
-        # hold that spread too, so only the rest is added as a run-level shift.
-        runs_of = np.array([images["runs"][name] for name in good], float)
-        flips = (rates * (1 - rates) / (1 - 1 / runs_of[:, None])).sum(axis=1).mean() / total**2
-        shrink = math.sqrt(max(0.0, 1.0 - flips / residuals.var())) if residuals.var() > 0 else 0.0
-        stuck_classes = images.get("stuck_classes") or []
-        chance_runs = len(pool) - len(stuck_classes)
-        model["images"] = {
-            "count": total,
-            "rates": rates,
-            "error_rate": float(rates.sum(axis=1).mean() / total),
-            "hard_labels": hard_labels,
-            "easy_share": easy / easy.sum(),
-            "shrink": shrink,
-            # -1 stands for a diverged run: right with probability 1 / classes on every image.
-            "stuck_kinds": np.array(stuck_classes + [-1] * max(chance_runs, 0) or [-1]),
-        }
-    return model
+    residuals = (table - means[:, None] - seed_effects).ravel() * math.sqrt(count * seeds / ((count - 1) * (seeds - 1)))
+    runs = [x for v in extract["accuracy"].values() for x in v]
+    stuck = sum(x is None or x < 0.2 for x in runs) / len(runs)
+    return {"seed_effects": seed_effects, "residuals": residuals, "stuck_share": stuck}
 
 
-def run_levels(model: dict, rng, experiments: int, count: int, seeds: int, better: float,
-               shrink: float = 1.0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Accuracy of every simulated run before stuck runs, (experiments, K, S), and the mu's."""
-    means = np.full(count, model["base"])
-    means[0] += better
-    seed_effects = rng.choice(model["seed_effects"], (experiments, 1, seeds))
-    residuals = rng.choice(model["residuals"], (experiments, count, seeds)) * shrink
-    return means[None, :, None] + seed_effects + residuals, means
+SCENARIOS = {
+    # name: (means below BASE in pp per activation, residual sd factors, failure shares, kind)
+    "equal": ((0, 0, 0, 0, 0, 0), (1,) * 6, (0,) * 6, "gauss"),
+    "heavy": ((0, 0, 0, 0, 0, 0), (1,) * 6, (0,) * 6, "t3"),
+    "spread3": ((0, 0, 0, 0, 0, 0), (1, 1, 1, 1, 1, 3), (0,) * 6, "gauss"),
+    "two_fail": ((0, 0, 0, 0, 0, 0), (1,) * 6, (0, 0, 0, 0, 0.4, 0.4), "gauss"),
+    "recorded": ((0, 0, 0, 0, 0, 0), (1,) * 6, None, "recorded"),
+    "better": ((0, 0.2, 0.2, 0.2, 0.2, 0.2), (1,) * 6, (0,) * 6, "gauss"),
+    "recorded_better": ((0, 0.2, 0.2, 0.2, 0.2, 0.2), (1,) * 6, (0,) * 6, "recorded"),
+    "failing": ((0, 0, 0, 0, 0, 8), (1, 1, 1, 1, 1, 12.8), (0, 0, 0, 0, 0, 0.4), "gauss"),
+    "realistic": ((0, 0.15, 0.15, 0.39, 0.52, 7), (1, 1, 1, 1, 1, 12.8), (0, 0, 0, 0, 0, 0.4), "gauss"),
+}
+NULLS = ("equal", "heavy", "spread3", "two_fail", "recorded")
+# The truly best activations of each scenario (the ones the best set must keep).
+BEST = {"two_fail": (0, 1, 2, 3)}
 
 
-def simulate_seeds_only(model: dict, rng, experiments: int, count: int, seeds: int, better: float) -> np.ndarray:
-    """(experiments, K, S) accuracies on the fixed test set, stuck runs included, rounded."""
-    accuracy, _ = run_levels(model, rng, experiments, count, seeds, better)
-    stuck = rng.random(accuracy.shape) < model["stuck_share"]
-    accuracy = np.where(stuck, rng.choice(model["stuck_pool"], accuracy.shape), accuracy)
-    return np.clip(np.round(accuracy, 4), 0.0, 1.0)
-
-
-def simulate_new_images(model: dict, rng, experiments: int, count: int, seeds: int, better: float):
-    """Fresh test images per experiment: (accuracies, se, df) with the crossed variance."""
-    images = model["images"]
-    total, rates = images["count"], images["rates"]
-    classes = model["classes"]
-    chance = 1.0 / classes
-    levels, means = run_levels(model, rng, experiments, count, seeds, better, images["shrink"])
-    # The run's error propensities scale with its error: a worse seed errs more on every image.
-    scale = np.clip((1.0 - levels) / (1.0 - means[None, :, None]), 0.0, None)
-    hard_count = rng.binomial(total, len(images["hard_labels"]) / total, experiments)
-    width = max(int(hard_count.max()), 1)
-    picked = rng.integers(0, len(images["hard_labels"]), (experiments, width))
-    present = np.arange(width)[None, :] < hard_count[:, None]
-    source = rng.integers(0, len(rates), (experiments, count, width))
-    propensity = rates[source, picked[:, None, :]]
-    propensity[:, 0] *= 1.0 - better / images["error_rate"]
-    error = np.clip(propensity[:, :, None, :] * scale[..., None], 0.0, 1.0)
-    correct = (rng.random(error.shape) >= error).astype(float)
-    labels = images["hard_labels"][picked]
-    easy_counts = np.array([rng.multinomial(total - h, images["easy_share"]) for h in hard_count], float)
-    # Stuck runs: one class for every image, or (diverged) chance on every image.
-    stuck = rng.random((experiments, count, seeds)) < model["stuck_share"]
-    kinds = rng.choice(images["stuck_kinds"], (experiments, count, seeds))
-    stuck_hard = np.where(kinds[..., None] >= 0, (labels[:, None, None, :] == kinds[..., None]).astype(float), chance)
-    correct = np.where(stuck[..., None], stuck_hard, correct)
-    correct = np.where(present[:, None, None, :], correct, 1.0)  # Padding: equal for all, adds 0.
-    group = np.arange(classes)
-    easy = np.where(kinds[..., None] >= 0, (kinds[..., None] == group).astype(float), chance)
-    easy = np.where(stuck[..., None], easy, 1.0)  # (E, K, S, classes)
-    hits = correct.sum(axis=-1) - (width - hard_count)[:, None, None] + (easy * easy_counts[:, None, None, :]).sum(-1)
-    accuracy = np.clip(np.round(hits / total, 4), 0.0, 1.0)
-    se = np.full((experiments, count, count), np.nan)
-    df = np.full((experiments, count, count), np.nan)
-    satterthwaite_df = np.full((experiments, count, count), np.nan)
-    for a in range(count):
-        for b in range(a + 1, count):
-            hard_differences = correct[:, a] - correct[:, b]  # (E, S, width)
-            easy_differences = easy[:, a] - easy[:, b]  # (E, S, classes)
-            seed_totals = hard_differences.sum(-1) + (easy_differences * easy_counts[:, None, :]).sum(-1)
-            image_squares = (hard_differences.sum(1) ** 2).sum(-1) + (easy_counts * easy_differences.sum(1) ** 2).sum(-1)
-            squares = (hard_differences**2).sum((1, 2)) + (easy_counts[:, None, :] * easy_differences**2).sum((1, 2))
-            crossed = image_statistics.crossed_variance(seed_totals, image_squares, squares, total)
-            se[:, a, b] = se[:, b, a] = np.sqrt(crossed["variance"])
-            df[:, a, b] = df[:, b, a] = crossed["df"]
-            satterthwaite_df[:, a, b] = satterthwaite_df[:, b, a] = crossed["satterthwaite_df"]
-    return accuracy, se, df, satterthwaite_df
-
-
-def rates_of(members: np.ndarray) -> dict[str, np.ndarray]:
-    """Per experiment: anyone left out; the first (the truly best) in; the first alone."""
-    return {
-        "left_out": ~members.all(axis=-1),
-        "best_in": members[:, 0],
-        "best_alone": members[:, 0] & ~members[:, 1:].any(axis=-1),
-        "size": members.sum(axis=-1),
-    }
-
-
-def calibrate(model: dict, experiments: int, image_experiments: int, margin: float, seed: int,
-              alpha: float = statistics.ALPHA) -> list[dict]:  # fmt: skip
-    """Every (mode, K, seeds) configuration, each scenario with its own seeded stream."""
-    results = []
-    modes = ["seeds only"] + (["new images"] if model["images"] else [])
-    for mode_index, mode in enumerate(modes):
-        for count in ACTIVATION_COUNTS:
-            for seeds in SEED_COUNTS:
-                row = {"mode": mode, "K": count, "seeds": seeds}
-                shadow, hsu, approximate = {}, {}, {}
-                for scenario, better in (("equal", 0.0), ("margin", margin)):
-                    rng = np.random.default_rng([seed, mode_index, count, seeds, int(better > 0)])
-                    total = experiments if mode == "seeds only" else image_experiments
-                    chunk = CHUNK if mode == "seeds only" else IMAGE_CHUNK
-                    collected, seeds_only, hsu_level, satterthwaite = [], [], [], []
-                    for start in range(0, total, chunk):
-                        size = min(chunk, total - start)
-                        if mode == "seeds only":
-                            accuracy = simulate_seeds_only(model, rng, size, count, seeds, better)
-                            collected.append(statistics.best_set_of(accuracy, alpha)["member"])
-                            hsu_level.append(statistics.best_set_of(accuracy, alpha, level=alpha / (count - 1))["member"])
-                        else:
-                            accuracy, se, df, approximate_df = simulate_new_images(model, rng, size, count, seeds, better)
-                            collected.append(statistics.best_set_of(accuracy, alpha, se=se, df=df)["member"])
-                            seeds_only.append(statistics.best_set_of(accuracy, alpha)["member"])
-                            satterthwaite.append(statistics.best_set_of(accuracy, alpha, se=se, df=approximate_df)["member"])
-                    row[scenario] = rates_of(np.concatenate(collected))
-                    if seeds_only:
-                        shadow[scenario] = rates_of(np.concatenate(seeds_only))
-                        approximate[scenario] = rates_of(np.concatenate(satterthwaite))
-                    if hsu_level:
-                        hsu[scenario] = rates_of(np.concatenate(hsu_level))
-                    row["experiments"] = total
-                results.append(row)
-                if hsu:
-                    results.append({"mode": "(seeds only, Hsu's α/(K−1))", "K": count, "seeds": seeds,
-                                    "experiments": row["experiments"], **hsu})  # fmt: skip
-                if shadow:
-                    results.append({"mode": "(seeds only on new images)", "K": count, "seeds": seeds,
-                                    "experiments": row["experiments"], **shadow})  # fmt: skip
-                    results.append({"mode": "(new images, Satterthwaite df)", "K": count, "seeds": seeds,
-                                    "experiments": row["experiments"], **approximate})  # fmt: skip
-    return results
-
-
-def share(values: np.ndarray) -> tuple[float, float]:
-    rate = float(values.mean())
-    return rate, math.sqrt(rate * (1 - rate) / len(values))
-
-
-def table(results: list[dict]) -> list[str]:
-    lines = [
-        "| mode | K | seeds | experiments | false worse (all equal) | coverage (one better) "
-        "| power (set = it alone) | mean set size (all equal) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in results:
-        cells = [row["mode"], str(row["K"]), str(row["seeds"]), str(row["experiments"])]
-        for scenario, key in (("equal", "left_out"), ("margin", "best_in"), ("margin", "best_alone")):
-            rate, error = share(row[scenario][key])
-            cells.append(f"{rate:.4f} ± {error:.4f}")
-        cells.append(f"{row['equal']['size'].mean():.2f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-def summary_line(results: list[dict], headline_mode: str) -> str:
-    counted = [row for row in results if not row["mode"].startswith("(")]
-    false_worse = max(share(row["equal"]["left_out"])[0] for row in counted)
-    coverage = min(share(row["margin"]["best_in"])[0] for row in counted)
-    (headline,) = [row for row in counted if row["mode"] == headline_mode and row["K"] == 6 and row["seeds"] == 5]
-    power = share(headline["margin"]["best_alone"])[0]
-    return f"false_worse_rate={false_worse:.4f} best_set_coverage={coverage:.4f} power={power:.4f}"
-
-
-# A synthetic extract, for developing the script before real per-image runs exist.
-
-
-def synthetic_records(seed: int = 7) -> list[dict]:
-    """SYNTHETIC histories with predictions: six activations x five seeds on MNIST's real
-    test labels, accuracies near the README's 3-epoch run (ReLU 0.9890 ... ELU 0.9838),
-    image difficulty and activation x image interaction, sigmoid stuck on seeds 3 and 4."""
-    rng = np.random.default_rng(seed)
-    with np.load(ROOT / "activation_comparison" / "mnist.npz", allow_pickle=False) as archive:
-        labels = archive["y_test"].astype(int)
-    images = len(labels)
-    targets = {"relu": 0.0110, "gelu": 0.0124, "leaky_relu": 0.0125, "selu": 0.0148, "elu": 0.0162,
-               "sigmoid": 0.0950}  # fmt: skip
-    hard = rng.random(images) < 0.05
-    difficulty = np.where(hard, rng.normal(-1.0, 1.6, images), -30.0)
-    seed_shift = rng.normal(0.0, 0.06, 5)
-    records = []
-    for name, target in targets.items():
-        interaction = rng.normal(0.0, 0.7, images)
-        logits = difficulty + interaction
-        offset = bisect(lambda shift: (1 / (1 + np.exp(-(logits + shift)))).mean() - target, -10.0, 10.0)
-        for seed_index in range(5):
-            if name == "sigmoid" and seed_index >= 3:
-                predicted = np.full(images, 1)
-            else:
-                run_shift = offset + seed_shift[seed_index] + rng.normal(0.0, 0.08)
-                wrong = rng.random(images) < 1 / (1 + np.exp(-(logits + run_shift)))
-                predicted = np.where(wrong, (labels + 1 + rng.integers(0, 9, images)) % 10, labels)
-            accuracy = float(np.mean(predicted == labels))
-            records.append({"activation": name, "seed": seed_index, "status": "finished",
-                            "test_accuracy": accuracy, "test_loss": 1 - accuracy, "best_epoch": 3,
-                            "epochs": [], "test_predictions": {"label": labels, "predicted": predicted,
-                                                              "p_true": (predicted == labels).astype(float)}})  # fmt: skip
-    return records
-
-
-def bisect(function, low: float, high: float) -> float:
-    for _ in range(80):
-        middle = (low + high) / 2
-        if function(middle) > 0:
-            high = middle
+def simulate(name: str, rng, experiments: int, seeds: int, model: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(accuracies, failed), each (experiments, K, seeds)."""
+    below, spread, failure, kind = SCENARIOS[name]
+    means = BASE - np.array(below) / 100
+    shape = (experiments, COUNT, seeds)
+    if kind == "recorded":
+        seed_effect = rng.choice(model["seed_effects"], (experiments, 1, seeds))
+        residual = rng.choice(model["residuals"], shape)
+        failure = (model["stuck_share"],) * COUNT if failure is None else failure
+    else:
+        seed_effect = rng.normal(0.0, SEED_SD, (experiments, 1, seeds))
+        if kind == "t3":
+            residual = rng.standard_t(3, shape) * RESIDUAL_SD / math.sqrt(3.0)
         else:
-            low = middle
-    return (low + high) / 2
+            residual = rng.normal(0.0, RESIDUAL_SD, shape)
+    residual = residual * np.array(spread, dtype=float)[None, :, None]
+    accuracy = np.clip(means[None, :, None] + seed_effect + residual, 0.0, 1.0)
+    failed = rng.random(shape) < np.array(failure, dtype=float)[None, :, None]
+    accuracy = np.where(failed, FAILED_ACCURACY, np.round(accuracy, 4))
+    return accuracy, failed
+
+
+def fixed(name: str, seeds: int, experiments: int, seed: int, model: dict, alpha: float) -> np.ndarray:
+    rng = np.random.default_rng([seed, list(SCENARIOS).index(name), seeds])
+    members = []
+    for start in range(0, experiments, CHUNK):
+        accuracy, failed = simulate(name, rng, min(CHUNK, experiments - start), seeds, model)
+        members.append(decision.decide(decision.log_error(accuracy, failed, CLASSES), alpha)["member"])
+    return np.concatenate(members)
+
+
+def automatic(name: str, experiments: int, seed: int, model: dict, alpha: float, margin: float,
+              max_seeds: int = sequential.DEFAULT_MAX_SEEDS) -> dict:  # fmt: skip
+    """`--seeds auto` on every experiment: the final set, the runs spent and the stopping look."""
+    rng = np.random.default_rng([seed, list(SCENARIOS).index(name), 99])
+    looks = sequential.planned_looks(max_seeds)
+    shares = sequential.spending(looks, alpha)
+    margin_log = sequential.margin_in_log_error(margin, 1.0 - BASE)
+    results = {"member": [], "runs": [], "stop": []}
+    for start in range(0, experiments, CHUNK):
+        size = min(CHUNK, experiments - start)
+        accuracy, failed = simulate(name, rng, size, max_seeds, model)
+        y_all = decision.log_error(accuracy, failed, CLASSES)
+        alive = np.ones((size, COUNT), dtype=bool)
+        running = np.ones(size, dtype=bool)
+        seeds_of = np.zeros((size, COUNT), dtype=int)
+        stop_look = np.full(size, looks[-1])
+        for look, share in zip(looks, shares):
+            seeds_of = np.where(running[:, None] & alive, look, seeds_of)
+            y = np.where(np.arange(max_seeds)[None, None, :] < seeds_of[..., None], y_all, np.nan)
+            outcome = sequential.look_decision(y, alive, share, margin_log)
+            alive = np.where(running[:, None], outcome["member"], alive)
+            stopping = running & (outcome["stop_single"] | outcome["stop_within"])
+            stop_look = np.where(stopping, look, stop_look)
+            running &= ~stopping
+            if not running.any():
+                break
+        results["member"].append(alive)
+        results["runs"].append(seeds_of.sum(axis=-1))
+        results["stop"].append(stop_look)
+    return {key: np.concatenate(value) for key, value in results.items()}
+
+
+def rate(values) -> tuple[float, float]:
+    values = np.asarray(values, dtype=float)
+    share = float(values.mean())
+    return share, math.sqrt(share * (1 - share) / len(values))
+
+
+def measures(name: str, member: np.ndarray) -> dict:
+    best = list(BEST.get(name, range(COUNT) if name in NULLS else (0,)))
+    row = {}
+    if name in NULLS:
+        row["false_worse"] = rate(~member[:, best].all(axis=-1))
+    else:
+        row["coverage"] = rate(member[:, 0])
+        row["alone"] = rate(member[:, 0] & ~member[:, 1:].any(axis=-1))
+    if name in ("failing", "realistic"):
+        row["failing_out"] = rate(~member[:, 5])
+    return row
+
+
+def cell(row: dict, key: str) -> str:
+    if key not in row:
+        return ""
+    share, error = row[key]
+    return f"{share:.4f} ± {error:.4f}"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results", type=Path, help="a run folder with histories/*.json")
-    parser.add_argument("--extract", type=Path, help="with --results: save its extract here and stop")
-    parser.add_argument("--data", type=Path, default=DEFAULT_EXTRACT, help="an extract (default: %(default)s)")
-    parser.add_argument("--make-synthetic", type=Path, metavar="PATH",
-                        help="write a SYNTHETIC extract (not measured) for development and stop")  # fmt: skip
-    parser.add_argument("--experiments", type=int, default=10_000, help="per configuration, seeds-only mode")
-    parser.add_argument("--image-experiments", type=int, default=10_000, help="per configuration, new-images mode")
-    parser.add_argument("--margin", type=float, default=0.2, help="percentage points (default 0.2)")
-    parser.add_argument("--seed", type=int, default=20250601)
-    parser.add_argument("--stuck-share", type=float, metavar="P",
-                        help="share of simulated runs that are stuck or diverged (default: as recorded)")  # fmt: skip
+    parser.add_argument("--experiments", type=int, default=10_000, help="per row (default %(default)s)")
+    parser.add_argument("--margin", type=float, default=0.2, help="percentage points (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=20261204)
     args = parser.parse_args(argv)
-    try:
-        if args.make_synthetic:
-            extract = extract_from_records(synthetic_records(), 10, "synthetic_records() in this script")
-            extract["synthetic"] = True
-            extract["note"] = "SYNTHETIC: simulated histories, not measured; for developing the calibration only."
-            args.make_synthetic.parent.mkdir(parents=True, exist_ok=True)
-            args.make_synthetic.write_text(json.dumps(extract) + "\n")
-            print(f"wrote a SYNTHETIC extract to {args.make_synthetic}")
-            return 0
-        if args.extract and not args.results:
-            raise CalibrationError("--extract needs --results RUN_FOLDER to extract from")
-        extract = extract_from_folder(args.results) if args.results else read_extract(args.data)
-        if args.extract:
-            args.extract.parent.mkdir(parents=True, exist_ok=True)
-            args.extract.write_text(json.dumps(extract) + "\n")
-            print(f"wrote the extract of {args.results} to {args.extract}")
-            return 0
-        model = fit(extract)
-        if args.stuck_share is not None:
-            if not 0 <= args.stuck_share < 1:
-                raise CalibrationError(f"--stuck-share must be in [0, 1), not {args.stuck_share}")
-            model["stuck_share"] = args.stuck_share
-    except CalibrationError as error:
-        print(f"verdict_calibration: {error}", file=sys.stderr)
+    if args.experiments < 100:
+        print("verdict_calibration: --experiments must be at least 100", file=sys.stderr)
         return 2
-    label = "SYNTHETIC extract (not measured)" if extract.get("synthetic") else f"recorded runs: {extract['source']}"
-    headline_mode = "seeds only"  # The verdict words; the new-images set is reported beside it.
-    print(f"# Verdict calibration, {label}")
+    alpha, margin = decision.ALPHA, args.margin / 100
+    model = recorded_model()
+    print(f"# Verdict calibration: K = {COUNT}, {args.experiments} experiments a row, margin {args.margin} pp, "
+          f"alpha {alpha}")  # fmt: skip
+    print("| scenario | design | false worse | coverage | singled out | failing left out | runs / (K x 20) | stopped at look |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = {}
+    for name in SCENARIOS:
+        for seeds in (5, 10):
+            row = measures(name, fixed(name, seeds, args.experiments, args.seed, model, alpha))
+            rows[(name, seeds)] = row
+            print(f"| {name} | fixed, {seeds} seeds | {cell(row, 'false_worse')} | {cell(row, 'coverage')} | "
+                  f"{cell(row, 'alone')} | {cell(row, 'failing_out')} | | |")  # fmt: skip
+        outcome = automatic(name, args.experiments, args.seed, model, alpha, margin)
+        row = measures(name, outcome["member"]) | {"runs": float(outcome["runs"].mean()) / (COUNT * 20)}
+        rows[(name, "auto")] = row
+        looks, counts = np.unique(outcome["stop"], return_counts=True)
+        stops = ", ".join(f"{look}: {count / len(outcome['stop']):.0%}" for look, count in zip(looks, counts))
+        print(f"| {name} | auto, ≤ 20 seeds | {cell(row, 'false_worse')} | {cell(row, 'coverage')} | "
+              f"{cell(row, 'alone')} | {cell(row, 'failing_out')} | {row['runs']:.3f} | {stops} |")  # fmt: skip
+    false_worse = max(row["false_worse"][0] for row in rows.values() if "false_worse" in row)
+    coverage = min(row["coverage"][0] for row in rows.values() if "coverage" in row)
     print(
-        f"{len(model['good'])} activations that always learned; accuracy {model['base']:.4f}; residual sd "
-        f"{100 * model['residuals'].std():.3f} pp; stuck or diverged runs {100 * model['stuck_share']:.1f}%; "
-        f"margin {args.margin} pp; headline mode: {headline_mode}"
-        + (f"; residual shrink for per-image flips {model['images']['shrink']:.2f}" if model["images"] else "")
+        f"false_worse_rate={false_worse:.4f} best_set_coverage={coverage:.4f} "
+        f"power_5={rows[('better', 5)]['alone'][0]:.4f} power_10={rows[('better', 10)]['alone'][0]:.4f} "
+        f"failing_excluded_5={rows[('failing', 5)]['failing_out'][0]:.4f} "
+        f"failing_excluded_10={rows[('failing', 10)]['failing_out'][0]:.4f} "
+        f"auto_runs_share={rows[('realistic', 'auto')]['runs']:.4f}"
     )
-    results = calibrate(model, args.experiments, args.image_experiments, args.margin / 100, args.seed)
-    print("\n".join(table(results)))
-    print(summary_line(results, headline_mode))
     return 0
 
 

@@ -662,8 +662,8 @@ def calibration_module():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "verdict_calibration.py"
-    spec = importlib.util.spec_from_file_location("verdict_calibration", path)
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "new_images_calibration.py"
+    spec = importlib.util.spec_from_file_location("new_images_calibration", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -25,13 +25,15 @@ F(d, d0)) keeps its own variance and its own d degrees of freedom, so it inflate
 is not trusted with anybody else's. A pair's standard error is sqrt((v_i + v_j) / n) with
 Welch-Satterthwaite degrees of freedom.
 
-The best set, step-down. H_j: "j is a best" is rejected when some i beats j: the one-sided
-lower bound of mu_i - mu_j (on log error, j - i) is above 0 at level alpha / (m (K - 1)),
+The best set, step-down. H_j: "j is a best" is rejected when some member i beats j: the
+one-sided p of mu_i > mu_j (on log error: y_j - y_i > 0) is at most alpha / (m (m - 1)),
 where m is the number of activations not yet rejected. Each round rejects every such j at
-the current m, then m shrinks and the rest are retested (Holm's step-down over the closure
-of "all of J are best", with Bonferroni within it). With all activations equal no round
-rejects anyone with probability at least 1 - alpha; the truly best is rejected with
-probability at most alpha / K.
+the current m, then m shrinks and the rest are retested. Why this keeps the promise: let T
+be the t true bests. Until the first of them is wrongly rejected, all of T are members, so
+m >= t, and that rejection needs one of the t (m - 1) comparisons with a member of T as the
+loser to reach alpha / (m (m - 1)); each p is valid (its winner is no better), so by
+Bonferroni the chance is at most t alpha / m <= alpha. With one truly best (t = 1) it is
+rejected with probability at most alpha / m.
 
 Simultaneous bounds for the table (L_i, U_i of mu_i - max_{j != i} mu_j in accuracy) use the
 first round's level alpha / (K (K - 1)), as the Bonferroni MCB does; the step-down decides
@@ -39,10 +41,11 @@ membership, which can be sharper than the bounds.
 """
 
 import functools
+import math
 import warnings
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 ALPHA = 0.05
 MIN_SEEDS = 3
@@ -216,7 +219,7 @@ def decide(y, alpha: float = ALPHA, outlier_quantile: float = OUTLIER_QUANTILE,
     member = active.copy()
     for _ in range(count):
         m = member.sum(axis=-1, keepdims=True)
-        level = alpha / np.maximum(m * (count - 1), 1)
+        level = alpha / np.maximum(m * (m - 1), 1)
         # Only members may reject: an activation shown worse no longer speaks for the best.
         p_from_members = np.where(member[..., :, None], p, 1.0).min(axis=-2)
         rejected = member & (p_from_members <= level)
@@ -231,7 +234,7 @@ def decide(y, alpha: float = ALPHA, outlier_quantile: float = OUTLIER_QUANTILE,
         "beaten_p": beaten_p,
         "variance": variance,
         "df": df,
-        "first_level": alpha / max(int(active.sum(axis=-1).max()) * (count - 1), 1) if active.size else alpha,
+        "first_level": alpha / max(int(active.sum(axis=-1).max()) * (int(active.sum(axis=-1).max()) - 1), 1),
     }
 
 
@@ -255,3 +258,41 @@ def simultaneous_bounds(pairs: dict, active, level: float) -> dict[str, np.ndarr
 def gain_to_accuracy(gain, error) -> np.ndarray:
     """A log-error gain g of i over j, at j's error e, as accuracy points: e (1 - exp(-g))."""
     return np.asarray(error, dtype=float) * (1.0 - np.exp(-np.asarray(gain, dtype=float)))
+
+
+def power(difference: float, se: float, df: float, level: float) -> float:
+    """Probability that a one-sided t-test at `level` detects a true log-error gain
+    `difference`, with standard error `se` on `df` degrees of freedom (noncentral t)."""
+    critical = stats.t.ppf(1.0 - level, df)
+    return float(stats.nct.sf(critical, df, difference / se))
+
+
+def detectable_difference(se: float, df: float, level: float, target: float = 0.8) -> float:
+    """The smallest log-error gain detected with probability `target`."""
+    high = se
+    while power(high, se, df, level) < target:
+        high *= 2
+    return float(optimize.brentq(lambda d: power(d, se, df, level) - target, 0.0, high, xtol=1e-12))
+
+
+def seeds_needed(difference: float, se: float, seeds: int, df: float, level: float, target: float = 0.8,
+                 most: int = 1000) -> int | None:  # fmt: skip
+    """The fewest seeds that detect `difference` with probability `target`, the standard error
+    shrinking as 1 / sqrt(seeds) and the degrees of freedom growing with the seeds; None
+    beyond `most`."""
+    for count in range(MIN_SEEDS, most + 1):
+        grown_df = df * (count - 1) / max(seeds - 1, 1)
+        if power(difference, se * math.sqrt(seeds / count), grown_df, level) >= target:
+            return count
+    return None
+
+
+def more_failures_p(failed, failed_other) -> float | None:
+    """One-sided exact p of "the first fails more often than the second", paired by seed:
+    on the seeds where exactly one of the two failed, the first's share against 1/2 (a sign
+    test, McNemar's exact form). None when neither failed on any seed."""
+    first = sum(bool(a) and not bool(b) for a, b in zip(failed, failed_other))
+    second = sum(bool(b) and not bool(a) for a, b in zip(failed, failed_other))
+    if first + second == 0:
+        return None
+    return float(stats.binomtest(first, first + second, 0.5, alternative="greater").pvalue)

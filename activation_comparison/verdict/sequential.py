@@ -56,7 +56,7 @@ def look_decision(y, alive, level_alpha: float, margin_log: float | None = None,
     within = np.zeros_like(single)
     if margin_log is not None:
         count = member.sum(axis=-1, keepdims=True)
-        level = level_alpha / np.maximum(count * (y.shape[-2] - 1), 1)
+        level = level_alpha / np.maximum(count * (count - 1), 1)
         bounds = decision.simultaneous_bounds(result["pairs"], member, level[..., None])
         within = np.all(~member | (bounds["gap_low"] > -margin_log), axis=-1) & ~single
     return result | {"member": member, "stop_single": single, "stop_within": within}

@@ -1,19 +1,19 @@
 """From run records to one verdict row per activation: who is best, and how sure we are.
 
-What the verdict is about (the estimand): each activation's expected test accuracy over
+What the verdict is about (the estimand): each activation's geometric-mean test error over
 training seeds, at this folder's settings, on these test images (conditional on this test
-set). Where every run recorded its per-image predictions, a second best set also counts the
-test images as a sample (new images from the same distribution): it says whether a verdict
-would hold beyond these images.
+set), with a failed run (diverged, or stuck at chance) counted at chance error. It is shown
+as an accuracy, 1 - that error (`typical_accuracy`). Where every run recorded its per-image
+predictions, a second best set also counts the test images as a sample (new images from the
+same distribution): it says whether a verdict would hold beyond these images.
 
-Who is ranked: an activation with at least `statistics.MIN_SEEDS` runs, not all diverged.
+Who is ranked: an activation with at least `decision.MIN_SEEDS` runs, not all diverged.
 Runs are paired by seed (the same seed gives every activation the same image order and
-dropout stream). A diverged run has no test accuracy; it enters at chance accuracy,
-1 / classes, so diverging never helps an activation; an activation whose every run diverged
-is called `diverged` and is left out of the ranking.
+dropout stream).
 
-The best set is Hsu's MCB (`statistics.best_set_of`), the one procedure behind every column,
-the headline and the index. The words, used identically everywhere:
+The best set is `decision.decide` (log error, moderated variances, step-down), the one
+procedure behind every column, the headline and the index; a `--seeds auto` folder's set is
+the one its looks left (`sequential.replay`). The words, used identically everywhere:
 
 - `best`: the only member of the best set;
 - `in the best set`: one of several members (or the only activation that could be ranked);
@@ -21,28 +21,24 @@ the headline and the index. The words, used identically everywhere:
 - `too few seeds`: fewer than 3 runs, not ranked;
 - `diverged`: every run diverged.
 
-Within the margin: an activation whose simultaneous lower bound L_i is above -margin is at
-most `margin` below the best of the others, in the set or not (an equivalence statement;
-"not separated" alone never means "equal").
+Within the margin: an activation whose simultaneous lower bound L_i (in accuracy at the top's
+geometric-mean error) is above -margin is at most `margin` below the best of the others, in
+the set or not (an equivalence statement; "not separated" alone never means "equal").
 
-Why the headline is about this test set: with the test images' noise counted, the best set's
-bounds must use the seeds' degrees of freedom to keep their promise at 5 seeds (see
-`image_statistics.crossed_variance`), and then they separate almost nothing (resampled from
-recorded runs, K = 6, one activation better by 0.2 pp: found alone in 4% of experiments at
-10 seeds, against 50% for the seeds-only best set, both keeping their 5%). So the words rest
-on the seeds-only best set, and the second one, never smaller, is reported beside it with
-its columns and a sentence where it differs.
+Failures are also their own finding: per activation the failed runs (k of n, exact
+interval), and against the top an exact one-sided test of "fails more often" on the seeds
+where exactly one of the two failed.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from activation_comparison.verdict import image_statistics, image_tables, statistics
+from activation_comparison.verdict import decision, image_statistics, image_tables, sequential, statistics
 from activation_comparison.setup.data import NUM_CLASSES
 
-ALPHA = statistics.ALPHA
-MIN_SEEDS = statistics.MIN_SEEDS
+ALPHA = decision.ALPHA
+MIN_SEEDS = decision.MIN_SEEDS
 DEFAULT_MARGIN = 0.002
 # A finished run below 2 / classes learned nothing: a network that predicts one class for
 # every image scores that class's share (8.9-11.4% on MNIST's test set), while any run that
@@ -57,6 +53,12 @@ VERDICTS = ("best", "in the best set", "worse", "too few seeds", "diverged")
 # The columns of one activation's verdict, in the order tables show them.
 COLUMNS = (
     "runs",
+    "typical_accuracy",
+    "seeds_failed",
+    "failed_ci95_low",
+    "failed_ci95_high",
+    "failures_p_vs_top",
+    "left_at_look",
     "seeds_stuck",
     "diverged_ci95_low",
     "diverged_ci95_high",
@@ -101,11 +103,12 @@ class Comparison:
     estimand: str  # THIS_TEST_SET: what best_set and the verdict words are about
     margin: float
     alpha: float
-    level: float  # one-sided level of each comparison, alpha / (K (K - 1))
+    level: float  # one-sided level of the first step-down round, alpha / (K (K - 1))
     classes: int
     test_images: int | None
     mcnemar: bool = False  # one seed per activation, compared image by image
     pairs: list[dict] = field(default_factory=list)  # every pair, Holm over all (pairwise.png)
+    progress: sequential.Progress | None = None  # the looks of a --seeds auto folder
 
 
 def chance(classes: int) -> float:
@@ -150,8 +153,12 @@ def counts(records: list[dict], name: str, classes: int) -> dict:
     stuck = sum(r["status"] == "finished" and is_stuck(r.get("test_accuracy"), classes) for r in runs)
     diverged_low, diverged_high = statistics.clopper_pearson(diverged, len(runs))
     stuck_low, stuck_high = statistics.clopper_pearson(stuck, len(runs))
+    failed_low, failed_high = statistics.clopper_pearson(diverged + stuck, len(runs))
     return {
         "runs": len(runs),
+        "seeds_failed": diverged + stuck,
+        "failed_ci95_low": failed_low,
+        "failed_ci95_high": failed_high,
         "seeds_stuck": stuck,
         "diverged_ci95_low": diverged_low,
         "diverged_ci95_high": diverged_high,
@@ -174,45 +181,65 @@ def float_or_none(value) -> float | None:
 
 
 def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGIN,
-            classes: int = NUM_CLASSES, alpha: float = ALPHA) -> Comparison:  # fmt: skip
-    """The verdict of every activation in `order` from the records of one run folder."""
-    scores = ranking_accuracies(records, order, classes)
+            classes: int = NUM_CLASSES, alpha: float = ALPHA, design: dict | None = None) -> Comparison:  # fmt: skip
+    """The verdict of every activation in `order` from the records of one run folder.
+
+    `design`, a `--seeds auto` folder's plan from its config.json, makes the best set the one
+    its looks left; an activation that left is `worse` with the look it left at.
+    """
+    scores, failed = failures_and_scores(records, order, classes)
     facts = {name: counts(records, name, classes) for name in order}
     rows = {name: dict.fromkeys(COLUMNS) | facts[name] | spread_columns(records, name, scores, facts[name])
             for name in order}  # fmt: skip
     # An activation that diverged on every seed is not ranked: it is `diverged`, and keeping
-    # it out never helps it (with zero spread it could not even be shown worse at 3 seeds).
+    # it out never helps it.
     ranked = [
         name for name in order
         if facts[name]["runs"] >= MIN_SEEDS and facts[name]["seeds_diverged"] < facts[name]["runs"]
     ]  # fmt: skip
     tables = image_tables.image_table(records, order, classes) if any(facts[name]["runs"] for name in order) else None
-    estimand = THIS_TEST_SET
     test_images = next((len(c) for table in (tables or {}).values() for c in table.values()), None)
-    level = statistics.comparison_level(len(ranked), alpha)
-    members, new_image_members, top = [], None, None
+    level = decision.ALPHA
+    members, new_image_members, top, progress = [], None, None, None
     if ranked:
         accuracies = matrix(scores, ranked)
-        headline_set, images, new_images = statistics.best_set_of(accuracies, alpha), None, None
+        failures = matrix({name: {seed: float(flag) for seed, flag in failed[name].items()} for name in ranked}, ranked)
+        y = decision.log_error(accuracies, failures == 1.0, classes, test_images or 10_000)
+        result = decision.decide(y, alpha)
+        level = result["first_level"]
+        members = [name for k, name in enumerate(ranked) if result["member"][k]]
+        if design is not None:
+            progress = sequential.replay(scores, failed, design, classes, test_images or 10_000)
+            members = [name for name in ranked if name in progress.still_in]
+            for look in progress.looks:
+                for name in look.left:
+                    rows[name]["left_at_look"] = look.seeds
+        typical = dict(zip(ranked, decision.typical_accuracy(y).tolist()))
+        top = max(members, key=typical.get) if members else None  # The first in order on a tie.
+        top_error = 1.0 - typical[top] if top else None
+        bounds = decision.simultaneous_bounds(result["pairs"], result["active"], level)
         if tables is not None:
             images = image_tables.image_inclusive_pairs(tables, ranked)
             new_images = statistics.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
             new_image_members = [name for k, name in enumerate(ranked) if new_images["member"][k]]
-        members = [name for k, name in enumerate(ranked) if headline_set["member"][k]]
-        means = {name: np.mean(list(scores[name].values())) for name in members}
-        top = max(members, key=means.get) if members else None  # The first in order on a tie.
         for k, name in enumerate(ranked):
-            rows[name].update(best_set_columns(headline_set, new_images, k, margin), estimand=estimand)
+            rows[name]["typical_accuracy"] = typical[name]
+            rows[name]["estimand"] = THIS_TEST_SET
+            rows[name].update(bound_columns(bounds, k, name in members, top_error, margin))
+            if tables is not None:
+                rows[name].update(new_image_columns(new_images, k))
             if top is not None and name != top:
-                rows[name].update(top_columns(scores, headline_set["pairs"], images, ranked, name, top, margin, level))
+                rows[name].update(top_columns(scores, failed, result, ranked, name, top, top_error, margin, level))
+                if tables is not None:
+                    rows[name]["image_share"] = float_or_none(images["image_share"][k, ranked.index(top)])
     for name in order:
         rows[name]["verdict"] = verdict_word(rows[name], facts[name], len(members), len(ranked))
     mcnemar = one_seed_mcnemar(records, order, rows, classes)
     return Comparison(
         rows=rows, scores=scores, ranked=ranked, best_set=members,
-        new_images_best_set=new_image_members, top=top, estimand=estimand, margin=margin,
+        new_images_best_set=new_image_members, top=top, estimand=THIS_TEST_SET, margin=margin,
         alpha=alpha, level=level, classes=classes, test_images=test_images, mcnemar=mcnemar,
-        pairs=pairwise(scores, alpha),
+        pairs=pairwise(scores, alpha), progress=progress,
     )  # fmt: skip
 
 
@@ -229,43 +256,55 @@ def spread_columns(records: list[dict], name: str, scores: dict, fact: dict) -> 
     return columns
 
 
-def best_set_columns(headline_set: dict, new_images: dict | None, k: int, margin: float) -> dict:
-    """Activation k's bounds, membership and margin on this test set, and its bounds and
-    membership with the test images counted too (None without predictions)."""
+def bound_columns(bounds: dict, k: int, member: bool, top_error: float | None, margin: float) -> dict:
+    """Activation k's simultaneous bounds on its distance to the best of the others, in
+    accuracy at the top's geometric-mean error, its membership and whether it is within the
+    margin."""
+    if top_error is None:
+        return {"in_best_set": member}
+    low = float(decision.gain_to_accuracy(bounds["low"][k], top_error))
+    high = float(decision.gain_to_accuracy(bounds["high"][k], top_error))
+    gap_high = float(decision.gain_to_accuracy(bounds["gap_high"][k], top_error))
     # A difference of two accuracies lies in [-1, 1]; an uninformative bound says so.
-    member = bool(headline_set["member"][k])
     return {
-        "best_set_low": float(np.clip(headline_set["low"][k], -1.0, 0.0)),
-        "best_set_high": float(np.clip(headline_set["high"][k], 0.0, 1.0)),
+        "best_set_low": float(np.clip(low, -1.0, 0.0)) if np.isfinite(low) else -1.0,
+        "best_set_high": float(np.clip(high, 0.0, 1.0)) if np.isfinite(high) else 1.0,
         "in_best_set": member,
-        "within_margin": bool(headline_set["low"][k] > -margin),
-        "below_best_by_at_least": None if member else float(np.clip(-headline_set["gap_high"][k], 0.0, 1.0)),
-        "new_images_low": None if new_images is None else float(np.clip(new_images["low"][k], -1.0, 0.0)),
-        "new_images_high": None if new_images is None else float(np.clip(new_images["high"][k], 0.0, 1.0)),
-        "new_images_in_best_set": None if new_images is None else bool(new_images["member"][k]),
+        "within_margin": bool(np.isfinite(low) and low > -margin),
+        "below_best_by_at_least": None if member else float(np.clip(-gap_high, 0.0, 1.0)) if np.isfinite(gap_high) else 0.0,
     }
 
 
-def top_columns(scores, pairs, images, ranked, name, top, margin, level) -> dict:
-    """Against the top of the best set: the paired difference, the seeds lost, the images'
-    share of its variance (with predictions), and the power of these seeds for the headline's
-    best set (from the spread of the paired differences, at `level`)."""
+def new_image_columns(new_images: dict, k: int) -> dict:
+    """Activation k's bounds and membership with the test images counted as a sample too."""
+    return {
+        "new_images_low": float(np.clip(new_images["low"][k], -1.0, 0.0)),
+        "new_images_high": float(np.clip(new_images["high"][k], 0.0, 1.0)),
+        "new_images_in_best_set": bool(new_images["member"][k]),
+    }
+
+
+def top_columns(scores, failed, result, ranked, name, top, top_error, margin, level) -> dict:
+    """Against the top of the best set: the paired difference, the seeds lost, whether it
+    fails more often, and the power of these seeds (from the moderated spread, at `level`)."""
     k, t = ranked.index(name), ranked.index(top)
     seeds = sorted(set(scores[name]) & set(scores[top]))
+    differences = [scores[name][seed] - scores[top][seed] for seed in seeds]
     columns = {
         "paired_seeds_vs_top": len(seeds),
-        "diff_vs_top": float_or_none(pairs["mean"][k, t]),
-        "seeds_lost_vs_top": sum(scores[name][seed] < scores[top][seed] for seed in seeds),
+        "diff_vs_top": float(np.mean(differences)) if seeds else None,
+        "seeds_lost_vs_top": sum(difference < 0 for difference in differences),
+        "failures_p_vs_top": decision.more_failures_p([failed[name][s] for s in seeds], [failed[top][s] for s in seeds]),
     }
-    if images is not None:
-        columns["image_share"] = float_or_none(images["image_share"][k, t])
-    sd = float(pairs["sd"][k, t])
-    if len(seeds) >= 2 and np.isfinite(sd):
-        columns["power_at_margin"] = statistics.power(margin, sd, len(seeds), level)
-        detectable = statistics.detectable_difference(sd, len(seeds), level)
-        # Beyond 100 pp no difference of two accuracies is detectable: left blank.
-        columns["detectable_difference"] = detectable if detectable is not None and detectable <= 1.0 else None
-        columns["seeds_for_margin"] = statistics.seeds_needed(margin, sd, level)
+    se, df = float(result["pairs"]["se"][t, k]), float(result["pairs"]["df"][t, k])
+    if len(seeds) >= 2 and np.isfinite(se) and se > 0 and np.isfinite(df):
+        margin_log = sequential.margin_in_log_error(margin, top_error)
+        columns["power_at_margin"] = decision.power(margin_log, se, df, level)
+        detectable = decision.detectable_difference(se, df, level)
+        # In accuracy at the top's error; beyond 100 pp nothing is detectable: left blank.
+        detectable = top_error * (np.exp(detectable) - 1.0)
+        columns["detectable_difference"] = float(detectable) if detectable <= 1.0 else None
+        columns["seeds_for_margin"] = decision.seeds_needed(margin_log, se, len(seeds), df, level)
     return columns
 
 
