@@ -4,8 +4,8 @@
 `python compare_activations.py --epochs 12` trains the same network once per activation and
 seed, scores each run once on the untouched test set, and writes histories, a summary and
 figures to `results/<run-name>/`. This file is the command line only: flags become one
-`ExperimentConfig` per setting of a sweep, `activation_comparison.experiment` runs them,
-and errors become one line and an exit status.
+`ExperimentConfig` per setting of a sweep, `activation_comparison.experiment` runs them
+(or `--plan` says what they would do), and errors become one line and an exit status.
 """
 
 import argparse
@@ -32,7 +32,7 @@ from activation_comparison.execution import quiet_start  # noqa: E402
 quiet_start.import_backend()
 
 from activation_comparison.setup import config, data, hardware  # noqa: E402
-from activation_comparison.execution import execution  # noqa: E402
+from activation_comparison.execution import execution, plan  # noqa: E402
 from activation_comparison import experiment  # noqa: E402
 from activation_comparison.training import tensorboard_log  # noqa: E402
 from activation_comparison.setup.config import UsageError  # noqa: E402
@@ -45,8 +45,9 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see --help)")
 
 
-def add_setting(parser: ArgumentParser, name: str, declared: config.Setting) -> None:
-    """One flag from one setting's declaration (`config.SETTINGS`)."""
+def add_setting(parser, name: str, declared: config.Setting) -> None:
+    """One flag from one setting's declaration (`config.SETTINGS`), on `parser` or one of
+    its argument groups."""
     default = config.DEFAULTS[name]
     if isinstance(default, bool):
         # A switch: the flag turns the default around (--no-diagnostics, --tensorboard).
@@ -72,25 +73,45 @@ def add_setting(parser: ArgumentParser, name: str, declared: config.Setting) -> 
     parser.add_argument(declared.flag, **options)
 
 
+DESCRIPTION = """\
+Train a network (the classic Keras MNIST CNN by default) once per activation
+function and seed, and write histories, a summary and figures to a run folder,
+<results-dir>/<run-name>/. Settings whose help says 'several values sweep' take
+several values (and --no-clip beside the clip flags): every combination gets
+its own run folder."""
+
+EXAMPLES = """\
+examples:
+  a quick look (about 1 minute on 2 CPU cores):
+    python compare_activations.py --epochs 1 --train-limit 3000
+  the comparison, one seed per activation:
+    python compare_activations.py --epochs 12
+  a verdict over seeds, added in looks while the answer is open, 2 at a time:
+    python compare_activations.py --epochs 4 --seeds auto --workers 2
+
+Add --plan to any command to see what it would train and for how long.
+Every flag, and every file a run folder holds: docs/reference.md."""
+
+
 def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog="compare_activations.py",
-        description="Train a network (the classic Keras MNIST CNN by default) once per activation "
-        "function and seed, and write histories, a summary and figures to RESULTS_DIR/<run-name>/. "
-        "Settings whose help says 'several values sweep' take several values (and --no-clip "
-        "beside the clip flags): every combination gets its own run folder.",
-    )
+    parser = ArgumentParser(prog="compare_activations.py", description=DESCRIPTION, epilog=EXAMPLES,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    groups = {title: parser.add_argument_group(title) for title in config.GROUPS}
     for name, declared in config.SETTINGS.items():
         if declared.flag is not None:
-            add_setting(parser, name, declared)
-    parser.add_argument("--no-clip", action="store_true", help="no gradient clipping; beside --clip-value or --clip-norm it adds an unclipped setting to the sweep")
-    parser.add_argument("--data", metavar="PATH", help="other local data: a Keras-layout .npz or a folder of the four IDX files")
-    parser.add_argument("--results-dir", default="results", help="where run folders are written (default: %(default)s)")
-    parser.add_argument("--force", action="store_true", help="retrain runs that are already finished")
-    parser.add_argument("--threads", type=int, metavar="T", help="intra-op threads per run; the same seed gives the same numbers only with the same T (default: the backend's, or cores / workers with --workers, or 1 with --ray)")
-    parser.add_argument("--workers", type=int, metavar="N", help="train up to N runs at once, each in its own process")
-    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help="run every pending run as a Ray task: a local Ray instance, or an existing cluster at ADDRESS (auto, or HOST:PORT from `ray start --head`); needs pip install -e \".[ray]\"")
-    parser.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G", help="GPUs per Ray task, e.g. 0.25 packs four runs on a GPU (default: %(default)s)")
+            add_setting(groups[declared.group], name, declared)
+    # The flags that are not settings: each follows the settings of its group.
+    groups[config.COMPARED].add_argument("--data", metavar="PATH", help="other local data: a Keras-layout .npz or a folder of the four IDX files")
+    groups[config.CLIPPING].add_argument("--no-clip", action="store_true", help="no gradient clipping; beside --clip-value or --clip-norm it adds an unclipped setting to the sweep")
+    output = groups[config.OUTPUT]
+    output.add_argument("--results-dir", default="results", metavar="PATH", help="where run folders are written (default: %(default)s)")
+    output.add_argument("--force", action="store_true", help="retrain runs that are already finished")
+    output.add_argument("--plan", action="store_true", help="print what this command would do, per run folder (runs to train, already finished, locked by another process) and about how long it takes, then exit without training or writing anything")
+    where = groups[config.EXECUTION]
+    where.add_argument("--threads", type=int, metavar="T", help="intra-op threads per run; the same seed gives the same numbers only with the same T (default: the backend's, or cores / workers with --workers, or 1 with --ray)")
+    where.add_argument("--workers", type=int, metavar="N", help="train up to N runs at once, each in its own process")
+    where.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help="run every pending run as a Ray task: a local Ray instance, or an existing cluster at ADDRESS (auto, or HOST:PORT from `ray start --head`); needs pip install -e \".[ray]\"")
+    where.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G", help="GPUs per Ray task, e.g. 0.25 packs four runs on a GPU (default: %(default)s)")
     return parser  # fmt: skip
 
 
@@ -135,6 +156,20 @@ def configs_from_arguments(options) -> list[config.ExperimentConfig]:
     return list({experiment_config.run_name(): experiment_config for experiment_config in configs}.values())
 
 
+def plan_of(options, configs: list[config.ExperimentConfig]) -> str:
+    """--plan's text. Only --data is loaded, to count its training images; the named
+    datasets' sizes are known, so the plan neither reads nor downloads them."""
+    if options.ray is not None:
+        execution.check_ray_address(options.ray)
+    if options.data is None:
+        train_images = plan.TRAINING_IMAGES[options.dataset]
+    else:
+        train_images = len(data.load_dataset(options.dataset, options.data).x_train)
+    threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
+    at_once = plan.runs_at_once(options.workers, options.ray, threads, hardware.cores())
+    return plan.plan_text(configs, Path(options.results_dir), train_images, at_once, options.force)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     # Progress lines should appear as they happen also when the output goes to a file.
@@ -146,6 +181,9 @@ def main(argv=None) -> int:
         check_execution_flags(options)
         if options.tensorboard:
             tensorboard_log.check_installed()
+        if options.plan:
+            print(plan_of(options, configs), end="")
+            return 0
         dataset = data.load_dataset(options.dataset, options.data)
         for experiment_config in configs:
             data.Split.of(dataset, experiment_config)  # Refuse a bad split before anything trains.

@@ -1,11 +1,11 @@
 """The settings of one comparison, each declared once, and the run folder's name.
 
 A setting is one field of `ExperimentConfig`, made by `setting(...)`: its type and default,
-its check and one-line error, its command-line flag and help, its token in the folder name
-(left out at the default where so declared, so that older folder names stay), whether it
-defines the folder (`identity`), and whether several values sweep. The config's checks,
-the folder name, the identity check that keeps a folder to one setting, the command line
-and the index's sweeps all read these declarations (`SETTINGS`).
+its check and one-line error, its command-line flag and help, its group in `--help`, its token
+in the folder name (left out at the default where so declared, so that older folder names
+stay), whether it defines the folder (`identity`), and whether several values sweep. The
+config's checks, the folder name, the identity check that keeps a folder to one setting,
+the command line and the index's sweeps all read these declarations (`SETTINGS`).
 """
 
 import dataclasses
@@ -22,6 +22,11 @@ from activation_comparison.setup.errors import UsageError  # noqa: F401 (re-expo
 DATASETS = ("mnist", "fashion_mnist")
 # Keras' mixed-precision policies; each changes the numbers, so it is part of the folder name.
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# The command line's argument groups, in the order --help lists them. Every setting names
+# its group; the flags that are not settings join theirs in compare_activations.py.
+COMPARED, TRAINING, CLIPPING, OUTPUT, VERDICT, EXECUTION = GROUPS = (
+    "what to compare", "training", "clipping", "measurements and output", "the verdict", "where runs execute",
+)
 
 
 def exact_number(value: float) -> str:
@@ -37,9 +42,9 @@ def exact_number(value: float) -> str:
 class Setting:
     """How one setting is checked, named, asked for and compared; see the module docstring.
 
-    `check(value, flag)` returns the one-line error ("--epochs must be at least 1, got 0")
-    or None. `token(value,
-    config)` is its part of the folder name, or None for no part. A setting with `identity`
+    `group` is its heading in `--help` (one of `GROUPS`). `check(value, flag)` returns the
+    one-line error ("--epochs must be at least 1, got 0") or None. `token(value, config)` is
+    its part of the folder name, or None for no part. A setting with `identity`
     changes what a run computes, so a folder holds runs of one value only. `sweep`: the flag
     takes several values, each making its own folder. `none_label` names None on a sweep
     figure's axis.
@@ -47,6 +52,7 @@ class Setting:
 
     flag: str | None
     help: str
+    group: str
     check: Callable[[Any, str], str | None] | None = None
     token: Callable[[Any, "ExperimentConfig"], str | None] | None = None
     omit_at_default: bool = False
@@ -57,9 +63,9 @@ class Setting:
     metavar: str | None = None
 
 
-def setting(default, flag: str | None, help: str, **declaration) -> Any:
+def setting(default, flag: str | None, help: str, *, group: str, **declaration) -> Any:
     """A field of `ExperimentConfig` carrying its `Setting` declaration."""
-    return field(default=default, metadata={"setting": Setting(flag, help, **declaration)})
+    return field(default=default, metadata={"setting": Setting(flag, help, group, **declaration)})
 
 
 # Checks: each takes the value and the setting's flag, and returns the one-line error or None.
@@ -160,65 +166,71 @@ class ExperimentConfig:
 
     activations: tuple[str, ...] = setting(
         activations.DEFAULT_ACTIVATIONS, "--activations",
-        "activations to compare; any Keras built-in such as swish, mish or tanh also works",
+        "activations to compare; any Keras built-in such as swish, mish or tanh also works", group=COMPARED,
         check=known_activations, identity=False, metavar="NAME")
     # "auto": seeds spent where the answer is open (verdict/sequential.py); its folder is
     # its own ("-auto"), so that its design is fixed before any of its runs is seen.
     seeds: int | str = setting(1, "--seeds", "run seeds 0..K-1 for every activation; auto adds seeds in planned "
-                               "looks (3, 5, 8, 12, 16, 20) only to the activations still in the best set",
+                               "looks (3, 5, 8, 12, 16, 20) only to the activations still in the best set", group=COMPARED,
                                check=seed_count, token=lambda value, config: "auto" if value == AUTO else None,
                                identity=False, metavar="K|auto")
     max_seeds: int = setting(20, "--max-seeds", "with --seeds auto: the most seeds any activation gets, and the last look",
-                             check=at_least(3), identity=False, metavar="N")
+                             group=COMPARED, check=at_least(3), identity=False, metavar="N")
     dataset: str = setting("mnist", "--dataset", "which dataset (the MNIST copy shipped with this project by default)",
-                           check=one_of(lambda: DATASETS, "dataset"), choices=lambda: DATASETS, token=lambda value, config: value)
-    model: str = setting("cnn", "--model", "the network: " + networks.describe_choices(),
+                           group=COMPARED, check=one_of(lambda: DATASETS, "dataset"), choices=lambda: DATASETS,
+                           token=lambda value, config: value)
+    model: str = setting("cnn", "--model", "the network: " + networks.describe_choices(), group=COMPARED,
                          check=one_of(lambda: tuple(networks.NETWORKS), "network"), choices=lambda: tuple(networks.NETWORKS),
                          token=lambda value, config: value, omit_at_default=True)
-    epochs: int = setting(12, "--epochs", "training epochs per run", check=at_least(1), token=prefixed("e"))
-    batch_size: int = setting(128, "--batch-size", "training batch size", check=at_least(1), token=prefixed("b"))
-    learning_rate: float = setting(1e-3, "--learning-rate", "Adam's learning rate; several values sweep",
+    epochs: int = setting(12, "--epochs", "training epochs per run", group=TRAINING, check=at_least(1), token=prefixed("e"),
+                          metavar="N")
+    batch_size: int = setting(128, "--batch-size", "training batch size", group=TRAINING, check=at_least(1),
+                              token=prefixed("b"), metavar="N")
+    learning_rate: float = setting(1e-3, "--learning-rate", "Adam's learning rate; several values sweep", group=TRAINING,
                                    check=positive_number(), token=prefixed("lr"), sweep=True, metavar="LR")
     # Adam(clipvalue=...), as in the article; clip_norm is Keras' per-variable clipnorm.
     clip_value: float | None = setting(
         0.5, "--clip-value", "clip each gradient element to ±V; several values sweep "
-        "(default: 0.5, as in the article, when no clip flag is given)",
+        "(default: 0.5, as in the article, when no clip flag is given)", group=CLIPPING,
         check=positive_number("; use --no-clip for no clipping"), token=clip_token("value"), sweep=True, metavar="V")
     clip_norm: float | None = setting(
         None, "--clip-norm", "rescale each variable's gradient to L2 norm at most V (Keras' clipnorm); several values sweep",
+        group=CLIPPING,
         check=positive_number("; use --no-clip for no clipping"), token=clip_token("norm"), sweep=True, metavar="V")
     loss: str = setting("categorical_crossentropy", "--loss",
                         "training loss; binary_crossentropy reproduces the article's setting (accuracy stays top-1 "
-                        "classification accuracy, the article's binary accuracy is recorded separately)",
+                        "classification accuracy, the article's binary accuracy is recorded separately)", group=TRAINING,
                         check=one_of(lambda: tuple(losses.LOSSES), "loss"), choices=lambda: tuple(losses.LOSSES),
                         token=lambda value, config: losses.get(value).short_name)
     validation_split: float = setting(0.1, "--validation-split",
                                       "fraction of the training images held out for validation, the last ones as in Keras",
-                                      check=between_zero_and_one, token=prefixed("val"))
+                                      group=TRAINING, check=between_zero_and_one, token=prefixed("val"), metavar="FRACTION")
     train_limit: int | None = setting(None, "--train-limit", "use only the first N training images (quick looks and tests)",
-                                      check=at_least(2, " images"), token=prefixed("n"), omit_at_default=True, metavar="N")
+                                      group=TRAINING, check=at_least(2, " images"), token=prefixed("n"),
+                                      omit_at_default=True, metavar="N")
     precision: str = setting("float32", "--precision",
                              "Keras mixed-precision policy; it changes the numbers, so it is part of the folder name",
-                             check=one_of(lambda: PRECISIONS, "precision"), choices=lambda: PRECISIONS,
+                             group=TRAINING, check=one_of(lambda: PRECISIONS, "precision"), choices=lambda: PRECISIONS,
                              token=lambda value, config: value, omit_at_default=True)
     # None keeps each network's own dropout: the CNN's 0.25 and 0.5, none in the MLP.
     dropout: float | None = setting(
         None, "--dropout", "dropout rate after every hidden layer of the MLP, or of both of the CNN's dropout layers "
-        "(default: the network's own: 0.25 and 0.5 in the CNN, none in the MLP); several values sweep",
+        "(default: the network's own: 0.25 and 0.5 in the CNN, none in the MLP); several values sweep", group=TRAINING,
         check=dropout_rate, token=prefixed("dropout"), omit_at_default=True, sweep=True,
         none_label="network's own", metavar="RATE")
     loss_without_dropout: bool = setting(
         False, "--loss-without-dropout", "also record, per epoch, the mean over its batches of the training loss "
         "of the network without dropout, before each batch's update (the GELU paper's training curve; "
-        "one more forward pass per step)", identity=False)
+        "one more forward pass per step)", group=OUTPUT, identity=False)
     diagnostics: bool = setting(True, "--no-diagnostics",
-                                "skip the per-epoch gradient, clipping and dead-unit measurements", identity=False)
-    probe_size: int = setting(512, "--probe-size", "validation images used for the diagnostics",
-                              check=at_least(1), identity=False)
+                                "skip the per-epoch gradient, clipping and dead-unit measurements", group=OUTPUT,
+                                identity=False)
+    probe_size: int = setting(512, "--probe-size", "validation images used for the diagnostics", group=OUTPUT,
+                              check=at_least(1), identity=False, metavar="N")
     tensorboard: bool = setting(False, "--tensorboard", "write each run's per-epoch scalars for TensorBoard under "
-                                "its run folder (tensorboard --logdir results)", identity=False)
+                                "its run folder (tensorboard --logdir results)", group=OUTPUT, identity=False)
     margin: float = setting(0.2, "--margin", "equivalence margin in percentage points: an activation whose simultaneous "
-                            "lower bound to the best is above -PP is within the margin of the best",
+                            "lower bound to the best is above -PP is within the margin of the best", group=VERDICT,
                             check=positive_number(what="number of percentage points"), identity=False, metavar="PP")
 
     def __post_init__(self):
