@@ -57,7 +57,7 @@ def look_decision(y, alive, level_alpha: float, margin_log: float | None = None,
     if margin_log is not None:
         count = member.sum(axis=-1, keepdims=True)
         level = level_alpha / np.maximum(count * (count - 1), 1)
-        bounds = decision.simultaneous_bounds(result["pairs"], member, level[..., None])
+        bounds = decision.simultaneous_bounds(result["pairs"], member, np.broadcast_to(level, member.shape))
         within = np.all(~member | (bounds["gap_low"] > -margin_log), axis=-1) & ~single
     return result | {"member": member, "stop_single": single, "stop_within": within}
 

@@ -217,7 +217,12 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         typical = dict(zip(ranked, decision.typical_accuracy(y).tolist()))
         top = max(members, key=typical.get) if members else None  # The first in order on a tie.
         top_error = 1.0 - typical[top] if top else None
-        bounds = decision.simultaneous_bounds(result["pairs"], result["active"], level)
+        member_mask = np.array([name in members for name in ranked])
+        bounds = decision.simultaneous_bounds(result["pairs"], result["active"], level, among=member_mask)
+        # Outside the set: how far below, at the level of the round that rejected it.
+        rejected_at = np.where(np.isfinite(result["rejected_level"]), result["rejected_level"], level)
+        below = decision.simultaneous_bounds(result["pairs"], result["active"], rejected_at, among=member_mask)
+        bounds["gap_high"] = below["gap_high"]
         if tables is not None:
             images = image_tables.image_inclusive_pairs(tables, ranked)
             new_images = statistics.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
