@@ -205,12 +205,14 @@ def estimate_remaining(run_dir: Path, runs: int, config: ExperimentConfig, worke
 def write_summary(run_dir: Path, config: ExperimentConfig) -> list[dict]:
     histories = run_folder.read_histories(run_dir)
     margin = config.margin / 100  # The flag is in percentage points.
-    rows = report.summarize(histories, margin)
+    design = (run_folder.read_json_or_refuse(run_dir / "config.json") or {}).get("design")
+    result = report.comparison(histories, margin, design)  # Once: the table, the words, the CSV.
+    rows = report.summarize(histories, margin, result)
     storage.write_csv(run_dir / "summary.csv", rows, report.summary_columns(rows))
     order = report.activation_order(h["activation"] for h in histories)
     figures = plotting.plot_all(histories, run_dir, order)
     storage.write_text(
-        run_dir / "summary.md", report.summary_markdown(config, rows, figures, histories, margin)
+        run_dir / "summary.md", report.summary_markdown(config, rows, figures, histories, margin, result)
     )
     return rows
 
@@ -228,7 +230,7 @@ def write_index(results_dir: Path, margin: float = verdict.DEFAULT_MARGIN) -> No
             continue
         if saved and "config" in saved and histories:
             settings = ExperimentConfig.identity(saved["config"])
-            folders.append(results_index.Folder(config_path.parent.name, settings, histories))
+            folders.append(results_index.Folder(config_path.parent.name, settings, histories, saved.get("design")))
     if not folders:
         return
     sweep_figures = results_index.sweeps(folders)

@@ -35,21 +35,32 @@ def test_summary_means_and_sample_std_match_numpy_over_the_seeds():
     assert (rows["relu"]["test_accuracy_ci95_low"], rows["relu"]["test_accuracy_ci95_high"]) == pytest.approx((low, high))
 
 
+def log_error_gap(worse, better, level=0.025):
+    """Two activations: a paired t-test on log test error (the verdict's scale), one-sided at
+    `level`; returns the upper and lower bounds of the worse one's log-error gain."""
+    gains = np.log(1 - np.array(better)) - np.log(1 - np.array(worse))
+    c = stats.t.ppf(1 - level, len(gains) - 1)
+    return gains.mean() + c * stats.sem(gains), gains.mean() - c * stats.sem(gains)
+
+
 def test_summary_compares_with_the_best_paired_by_seed():
     rows = {row["activation"]: row for row in report.summarize(HISTORIES)}
     differences = np.array(SIGMOID) - np.array(RELU)
-    # K = 2: the best set compares one-sided at 0.05 / 2, so L = mean - t.ppf(0.975, 3) se.
-    c = stats.t.ppf(0.975, 3)
+    # K = 2: a paired t-test on log error, one-sided at 0.05 / 2, shown in accuracy at ReLU's
+    # geometric-mean error.
+    upper, lower = log_error_gap(SIGMOID, RELU)
+    top_error = np.exp(np.log(1 - np.array(RELU)).mean())
     assert rows["relu"]["verdict"] == "best"
     assert rows["sigmoid"]["diff_vs_top"] == pytest.approx(differences.mean())
-    assert rows["sigmoid"]["best_set_low"] == pytest.approx(differences.mean() - c * stats.sem(differences))
-    assert rows["sigmoid"]["below_best_by_at_least"] == pytest.approx(-(differences.mean() + c * stats.sem(differences)))
+    assert rows["sigmoid"]["best_set_low"] == pytest.approx(top_error * (1 - np.exp(-lower)))
+    assert rows["sigmoid"]["below_best_by_at_least"] == pytest.approx(top_error * (np.exp(-upper) - 1))
     assert rows["sigmoid"]["verdict"] == "worse" and rows["sigmoid"]["seeds_lost_vs_top"] == 4
     assert set(report.SUMMARY_COLUMNS) <= set(rows["sigmoid"])
 
 
 def test_summary_columns_name_the_best_set_margin_counts_and_power():
-    for column in ("best_set_low", "best_set_high", "in_best_set", "within_margin", "seeds_stuck",
+    for column in ("best_set_low", "best_set_high", "in_best_set", "within_margin", "seeds_stuck", "seeds_failed",
+                   "failed_ci95_low", "failures_p_vs_top", "typical_accuracy", "left_at_look",
                    "stuck_ci95_low", "diverged_ci95_high", "image_share", "seeds_lost_vs_top",
                    "detectable_difference", "seeds_for_margin", "mcnemar_p_holm", "estimand"):  # fmt: skip
         assert column in report.SUMMARY_COLUMNS
@@ -58,8 +69,8 @@ def test_summary_columns_name_the_best_set_margin_counts_and_power():
 
 
 def test_the_margin_decides_within_margin():
-    differences = np.array(SIGMOID) - np.array(RELU)
-    low = differences.mean() - stats.t.ppf(0.975, 3) * stats.sem(differences)  # About -0.84 pp.
+    _, lower = log_error_gap(SIGMOID, RELU)
+    low = np.exp(np.log(1 - np.array(RELU)).mean()) * (1 - np.exp(-lower))  # About -0.9 pp.
     wide = {row["activation"]: row for row in report.summarize(HISTORIES, margin=0.01)}
     narrow = {row["activation"]: row for row in report.summarize(HISTORIES, margin=0.002)}
     assert -0.01 < low < -0.002
@@ -74,52 +85,64 @@ def test_best_epoch_is_a_whole_number_for_one_seed_and_a_mean_for_several():
     assert report.format_best_epoch(several) == "9.5"
 
 
-def test_summary_markdown_opens_with_the_verdict_sentence_and_lists_figures_with_captions():
+def test_summary_markdown_opens_with_the_verdict_sentence_and_a_short_table():
     rows = report.summarize(HISTORIES)
     text = report.summary_markdown(ExperimentConfig(), rows, ["pairwise.png"], HISTORIES)
-    differences = np.array(SIGMOID) - np.array(RELU)
-    least = -(differences.mean() + stats.t.ppf(0.975, 3) * stats.sem(differences))
+    upper, _ = log_error_gap(SIGMOID, RELU)
+    least = np.exp(np.log(1 - np.array(RELU)).mean()) * (np.exp(-upper) - 1)
     first_paragraph = text.split("\n\n")[1]
     assert first_paragraph == (
         f"ReLU is best (0.9909, 4 seeds; conditional on this test set); Sigmoid is worse "
         f"(by at least {100 * least:.2f} pp)."
     )
-    assert "| ReLU | 0.9909 ± 0.0009 |" in text and "| worse |" in text
+    table = text.split("\n\n")[2].splitlines()
+    assert table[0] == ("| activation | test accuracy (95% CI) | verdict | vs top (pp) | bound (pp) | within 0.2 pp "
+                        "| lost on | failed | seeds |")  # fmt: skip
+    assert table[3].startswith("| ReLU | 0.9909 [") and "| best |" in table[3]
     assert "## pairwise.png" in text and "Holm" in text.split("## pairwise.png")[1]
+
+
+def test_a_column_empty_in_every_row_is_left_out():
+    histories = [record("relu", 0, 0.99), record("elu", 0, 0.98)]
+    text = report.summary_markdown(ExperimentConfig(), report.summarize(histories), [], histories)
+    header = text.split("\n\n")[2].splitlines()[0]
+    # One seed: no verdict bounds, no pairs, no lost seeds.
+    assert "bound (pp)" not in header and "lost on" not in header and "vs top" not in header
+    assert header.startswith("| activation | test accuracy (95% CI) | verdict |")
 
 
 def test_summary_markdown_states_the_estimand_for_records_without_predictions():
     text = report.summary_markdown(ExperimentConfig(), report.summarize(HISTORIES), [], HISTORIES)
-    second_paragraph = text.split("\n\n")[2]
-    assert second_paragraph.startswith("The verdict is about each activation's expected test accuracy over training seeds")
-    assert "(conditional on this test set)" in second_paragraph
+    estimand = next(p for p in text.split("\n\n") if p.startswith("The verdict is about"))
+    assert "geometric-mean test error over training seeds, a failed run counted at chance error" in estimand
+    assert "(conditional on this test set)" in estimand
 
 
-def test_summary_markdown_explains_best_set_power_and_the_pairwise_question_and_never_says_tied():
+def test_summary_markdown_gives_each_part_of_the_method_one_sentence_and_never_says_tied():
     text = report.summary_markdown(ExperimentConfig(), report.summarize(HISTORIES), [], HISTORIES)
-    assert "Hsu's multiple comparisons with the best" in text
-    assert "inflates the error rate" in text
-    assert "which pairs differ?" in text
-    assert "| within 0.2 pp |" in text and "| best-set L, U (pp) |" in text
-    assert "tied" not in text and "Wilcoxon" not in text
+    assert "docs/statistics.md" in text
+    assert "fix the number of seeds before running" in text
+    assert "which pairs differ?" in text and "(1 pair on accuracy" in text
+    assert "tied" not in text and "Wilcoxon" not in text and "all 0 pairs" not in text
 
 
 def test_summary_markdown_says_how_many_seeds_a_verdict_needs():
     histories = [record("relu", 0, 0.99), record("elu", 0, 0.98)]
     text = report.summary_markdown(ExperimentConfig(), report.summarize(histories), [], histories)
     assert "at least 3 seeds" in text.split("\n\n")[1]
-    assert "Fix the number of seeds before running" in text
+    assert "Power needs at least 3 seeds" in text and "pairwise.png answers" not in text
 
 
-def test_a_diverged_seed_is_named_and_enters_its_pairs_at_chance():
+def test_a_diverged_seed_is_a_failure_and_enters_its_pairs_at_chance():
     histories = HISTORIES + [record("selu", s, 0.985 + 0.001 * s) for s in range(3)]
     histories.append(record("selu", 3, None, status="diverged"))
     rows = {row["activation"]: row for row in report.summarize(histories)}
     assert rows["selu"]["seeds_diverged"] == 1 and rows["selu"]["paired_seeds_vs_top"] == 4
+    assert rows["selu"]["seeds_failed"] == 1
     assert rows["selu"]["ranked_accuracy_mean"] == pytest.approx((0.985 + 0.986 + 0.987 + 0.1) / 4)
     text = report.summary_markdown(ExperimentConfig(), list(rows.values()), [], histories)
-    note = text.split("\n\n")[3]
-    assert "SELU" in note and "seed 3" in note and "chance" in note
+    note = next(p for p in text.split("\n\n") if p.startswith("Training failures"))
+    assert "SELU failed on 1 of 4 runs" in note and "1 diverged" in note and "chance error" in note
     assert "| 3 (+1 diverged) |" in text and "| 1 of 4 (" in text
 
 

@@ -34,20 +34,23 @@ def mean_and_std(values: list[float]):
     return float(np.mean(values)), std
 
 
-def comparison(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN) -> verdict.Comparison:
-    """The verdict of a folder's histories, activations in registry order."""
+def comparison(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN,
+               design: dict | None = None) -> verdict.Comparison:  # fmt: skip
+    """The verdict of a folder's histories, activations in registry order; `design` is a
+    `--seeds auto` folder's plan from its config.json."""
     order = activation_order(h["activation"] for h in histories)
-    return verdict.compare(histories, order, margin)
+    return verdict.compare(histories, order, margin, design=design)
 
 
 def labels_of(names) -> dict[str, str]:
     return {name: activations.get(name).label for name in names}
 
 
-def summarize(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN) -> list[dict]:
+def summarize(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN,
+              result: verdict.Comparison | None = None) -> list[dict]:  # fmt: skip
     """One row per activation: test scores as mean and std over the finished seeds, and
-    the verdict columns (`verdict.COLUMNS`)."""
-    rows_of = comparison(histories, margin).rows
+    the verdict columns (`verdict.COLUMNS`) of `result` (computed here when not given)."""
+    rows_of = (result or comparison(histories, margin)).rows
     rows = []
     for name in rows_of:
         runs = [h for h in histories if h["activation"] == name]
@@ -73,10 +76,11 @@ def summarize(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN) -> 
     return rows
 
 
-def headline(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN) -> str:
+def headline(histories: list[dict], margin: float = verdict.DEFAULT_MARGIN,
+             result: verdict.Comparison | None = None) -> str:  # fmt: skip
     """The one sentence a reader can quote: the best or the best set, who is within the
     margin, who is worse and by at least how much, and what the verdict is about."""
-    result = comparison(histories, margin)
+    result = result or comparison(histories, margin)
     return verdict_text.headline(result, labels_of(result.rows))
 
 
@@ -166,70 +170,86 @@ def format_number(value, pattern: str) -> str:
     return "–" if value is None else pattern.format(value)
 
 
+def format_failed(row: dict) -> str:
+    """'2 of 5 (5–85%)': failed runs (diverged or stuck at chance) with the exact interval."""
+    if row["failed_ci95_low"] is None:
+        return "–"
+    low, high = verdict_text.percent(row["failed_ci95_low"]), verdict_text.percent(row["failed_ci95_high"])
+    return f"{row['seeds_failed']} of {row['runs']} ({low}–{high})"
+
+
+def format_gap_bound(row: dict) -> str:
+    """What the best set says of the distance to the best of the others, in pp: 'at least
+    0.08 below' outside the set, 'L −0.32' (no more than that below) inside it."""
+    if row["verdict"] == "worse" and row["below_best_by_at_least"] is not None:
+        return f"≥ {100 * row['below_best_by_at_least']:.2f} below"
+    if row["best_set_low"] is None:
+        return "–"
+    return f"L {format_bound(row['best_set_low'])}"
+
+
 def table_columns(margin: float, binary: bool, mcnemar: bool, new_images: bool = False) -> list[tuple[str, object]]:
-    """(header, cell of a row) for summary.md's table, in order."""
+    """(header, cell of a row) for summary.md's table: the few columns a reader needs first;
+    every statistic is in summary.csv."""
     columns = [
         ("activation", lambda row: row["label"]),
-        ("test accuracy", lambda row: format_mean_std(row["test_accuracy_mean"], row["test_accuracy_std"])),
-        ("95% CI / median", format_spread),
-        ("seeds", format_seeds),
-        ("diverged", lambda row: format_count(row, "diverged")),
-        ("stuck at chance", lambda row: format_count(row, "stuck")),
-        ("verdict", lambda row: row["verdict"]),
-        ("best-set L, U (pp)", lambda row: "–" if row["best_set_low"] is None
-            else f"[{format_bound(row['best_set_low'])}, {format_bound(row['best_set_high'])}]"),
+        ("test accuracy (95% CI)", lambda row: format_accuracy(row)),
+        ("verdict", lambda row: row["verdict"] + (f" (left at {row['left_at_look']} seeds)" if row["left_at_look"] else "")),
+        ("vs top (pp)", lambda row: format_pp(row["diff_vs_top"])),
+        ("bound (pp)", format_gap_bound),
         (f"within {verdict_text.margin_text(margin)}", lambda row: format_yes_no(row["within_margin"])),
+        ("lost on", format_lost),
+        ("failed", format_failed),
+        ("seeds", format_seeds),
     ]  # fmt: skip
     if new_images:
-        columns.append(("new images: L, U (pp)", lambda row: "–" if row["new_images_low"] is None
-                        else f"[{format_bound(row['new_images_low'])}, {format_bound(row['new_images_high'])}]"))  # fmt: skip
-    columns += [
-        ("vs top (pp)", lambda row: format_pp(row["diff_vs_top"])),
-        ("lost on", format_lost),
-        ("image share", lambda row: format_number(row["image_share"], "{:.0%}")),
-        ("80% power from (pp)", lambda row: format_number(
-            None if row["detectable_difference"] is None else 100 * row["detectable_difference"], "{:.2f}")),
-        (f"seeds for {verdict_text.margin_text(margin)}", lambda row: format_number(row["seeds_for_margin"], "{}")),
-    ]  # fmt: skip
+        columns.append(("new images: in set", lambda row: format_yes_no(row["new_images_in_best_set"])))
     if mcnemar:
         columns.append(("McNemar p_holm", lambda row: format_p(row["mcnemar_p_holm"])))
-    columns += [
-        ("test loss", lambda row: format_mean_std(row["test_loss_mean"], row["test_loss_std"])),
-        ("best epoch", format_best_epoch),
-        ("s / epoch", lambda row: format_number(row["seconds_per_epoch"], "{:.1f}")),
-    ]
     if binary:
         columns.append(("test binary accuracy (article's metric)", lambda row: format_mean_std(
             row.get("test_binary_accuracy_mean"), row.get("test_binary_accuracy_std"))))  # fmt: skip
     return columns
 
 
+def format_accuracy(row: dict) -> str:
+    """'0.9891 [0.9883, 0.9899]': the mean with its t interval, or the median where failed
+    runs make the seeds a mixture."""
+    if row["test_accuracy_mean"] is None:
+        return "–"
+    if row["test_accuracy_ci95_low"] is not None:
+        return f"{row['test_accuracy_mean']:.4f} {format_interval(row['test_accuracy_ci95_low'], row['test_accuracy_ci95_high'])}"
+    if row["test_accuracy_median"] is not None and (row["seeds_stuck"] or row["seeds_diverged"]):
+        return f"median {row['test_accuracy_median']:.4f}"
+    return f"{row['test_accuracy_mean']:.4f}"
+
+
+def filled(columns: list[tuple[str, object]], rows: list[dict]) -> list[tuple[str, object]]:
+    """The columns with something to say in at least one row (the activation's always)."""
+    return [column for position, column in enumerate(columns)
+            if position == 0 or any(column[1](row) not in ("–", "") for row in rows)]  # fmt: skip
+
+
 def summary_markdown(
     config: ExperimentConfig, rows: list[dict], figures: list[str], histories: list[dict],
-    margin: float = verdict.DEFAULT_MARGIN,
+    margin: float = verdict.DEFAULT_MARGIN, result: verdict.Comparison | None = None,
 ) -> str:  # fmt: skip
-    """summary.md: the verdict sentence, what it is about, the table, how to read it, then
-    every figure in `figures` with its caption."""
-    result = comparison(histories, margin)
+    """summary.md: the verdict sentence, the table a reader needs, one sentence per part of
+    the method, then every figure in `figures` with its caption."""
+    result = result or comparison(histories, margin)
     labels = {row["activation"]: row["label"] for row in rows}
     binary = any(row.get("test_binary_accuracy_mean") is not None for row in rows)
-    columns = table_columns(margin, binary, result.mcnemar, result.new_images_best_set is not None)
+    columns = filled(table_columns(margin, binary, result.mcnemar, result.new_images_best_set is not None), rows)
     notes = [
-        verdict_notes.diverged_note(histories, labels),
-        verdict_notes.stuck_note(result, labels),
+        verdict_notes.looks_note(result, labels),
+        verdict_notes.failures_note(result, labels),
         verdict_notes.new_images_note(result, labels),
+        verdict_notes.mcnemar_note(result),
     ]
     lines = [
         f"# {config.run_name()}",
         "",
         verdict_text.headline(result, labels),
-        "",
-        verdict_text.estimand_sentence(result),
-        "",
-        *[line for note in notes if note for line in (note, "")],
-        "The activation is the only thing that differs between these runs; every other "
-        "setting is in `config.json`. Test scores use the weights of the epoch with the "
-        "lowest validation loss; the test images were never seen during training.",
         "",
         "| " + " | ".join(header for header, _ in columns) + " |",
         "|---" * len(columns) + "|",
@@ -238,23 +258,18 @@ def summary_markdown(
         lines.append("| " + " | ".join(cell(row) for _, cell in columns) + " |")
     lines += [
         "",
-        "Test accuracy is the mean ± sample standard deviation over the finished seeds, with the "
-        "95% t interval of the mean (clipped to [0, 1]), or the median where stuck or diverged "
-        "runs make the seeds a mixture. Runs with the same seed share the image order and "
-        "dropout stream, so activations are compared paired by seed; *vs top* is the mean "
-        "paired difference with the best set's top activation, and *lost on* the seeds where "
-        "it scored below it. *new images: L, U* are the best set's bounds when the test images "
-        "count as a sample too, and *image share* is the test images' part of the variance of the "
-        "comparison with the top; *80% power from* is the smallest true difference these seeds "
-        "detect.",
+        "The activation is the only setting that differs between these runs (every setting is in "
+        "`config.json`); each run is scored once on the untouched test images, with the weights of "
+        "its lowest validation loss. Every statistic behind this table is in `summary.csv`.",
         "",
+        verdict_text.estimand_sentence(result),
+        "",
+        *[line for note in notes if note for line in (note, "")],
         verdict_notes.best_set_sentence(result),
         "",
         verdict_notes.power_sentence(result),
         "",
-        verdict_notes.families_note(result, labels),
-        "",
-        *([note, ""] if (note := verdict_notes.mcnemar_note(result)) else []),
+        *([note, ""] if (note := verdict_notes.families_note(result, labels)) else []),
         *([note, ""] if (note := epoch_timing.timing_sentence(histories, labels)) else []),
     ]
     for name in figures:

@@ -32,6 +32,11 @@ class Folder:
     name: str
     settings: dict  # `ExperimentConfig.identity` of its config.json.
     histories: list[dict]
+    design: dict | None = None  # A --seeds auto folder's plan, from its config.json.
+
+    def verdict(self, margin: float) -> verdict.Comparison:
+        """The folder's verdict, as its summary computes it (its looks, with --seeds auto)."""
+        return report.comparison(self.histories, margin, self.design)
 
 
 def sweeps(folders: list[Folder]) -> list[tuple[str, str, list[Folder]]]:
@@ -66,7 +71,7 @@ def sweep_points(setting: str, folders: list[Folder], margin: float = verdict.DE
     """The points `verdict_figures.sweep_figure` draws: one per folder and activation."""
     points = []
     for folder in folders:
-        for row in report.summarize(folder.histories, margin):
+        for row in report.summarize(folder.histories, margin, folder.verdict(margin)):
             points.append(
                 {
                     "activation": row["activation"],
@@ -198,7 +203,8 @@ def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, li
         for key in folders[0].settings
         if len({json.dumps(folder.settings.get(key)) for folder in folders}) > 1
     ]
-    summaries = {folder.name: report.summarize(folder.histories, margin) for folder in folders}
+    results = {folder.name: folder.verdict(margin) for folder in folders}
+    summaries = {folder.name: report.summarize(folder.histories, margin, results[folder.name]) for folder in folders}
     names = report.activation_order(row["activation"] for rows in summaries.values() for row in rows)
     labels = [activations.get(name).label for name in names]
     lines = [
@@ -225,7 +231,8 @@ def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, li
             )
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Verdicts", ""]
-    lines += [f"- **{folder.name}**: {report.headline(folder.histories, margin)}" for folder in folders]
+    lines += [f"- **{folder.name}**: {report.headline(folder.histories, margin, results[folder.name])}"
+              for folder in folders]  # fmt: skip
     for figure, setting, group in sweep_figures:
         lines += [
             "",

@@ -42,23 +42,16 @@ def seed_count_text(counts: list[int]) -> str:
 
 
 def estimand_sentence(comparison: verdict.Comparison) -> str:
-    """What the verdict is about, and what the second best set adds."""
+    """What the verdict is about, in one sentence, and what the second best set adds."""
     common = (
-        "The verdict is about each activation's expected test accuracy over training seeds, at these "
-        "settings, on these test images (conditional on this test set)"
+        "The verdict is about each activation's geometric-mean test error over training seeds, a failed "
+        "run counted at chance error, at these settings and on these test images (conditional on this "
+        "test set)"
     )
     if comparison.new_images_best_set is not None:
-        return (
-            common + f". Each run's per-image predictions also give a second best set that counts the "
-            f"{comparison.test_images:,} test images as a sample of new images from the same distribution "
-            "(seed × image variance, with the seeds' degrees of freedom, so it is never smaller): it "
-            "says whether a verdict holds beyond these images."
-        )
-    return (
-        common + ": not every run recorded per-image predictions (or their test sets differ), so the "
-        "test images' own noise (a binomial standard error of about 0.1 pp at 99% accuracy on "
-        "10,000 images) is not counted, and another test set could order close activations differently."
-    )
+        return (common + f"; a second best set also counts the {comparison.test_images:,} test images as a "
+                "sample, to say whether a verdict holds on new images.")  # fmt: skip
+    return common + "; without per-image predictions the test images' own noise is not counted."
 
 
 def headline(comparison: verdict.Comparison, labels: dict[str, str]) -> str:
@@ -118,10 +111,8 @@ def headline(comparison: verdict.Comparison, labels: dict[str, str]) -> str:
         row = rows[name]
         if row["verdict"] in ("diverged", "too few seeds"):
             continue
-        if row["seeds_stuck"]:
-            parts.append(f"{label(name)} was stuck at chance on {row['seeds_stuck']} of {row['runs']} seeds")
-        if row["seeds_diverged"]:
-            parts.append(f"{label(name)} diverged on {row['seeds_diverged']} of {row['runs']} seeds (counted at chance)")
+        if row["seeds_failed"]:
+            parts.append(f"{label(name)} failed to train on {row['seeds_failed']} of {row['runs']} seeds")
     too_few = named("too few seeds")
     if too_few:
         have = "has" if len(too_few) == 1 else "have"

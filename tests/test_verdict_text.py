@@ -1,0 +1,79 @@
+"""The verdict in words: the headline and the notes, built from hand-made records."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import optimize, stats
+
+from activation_comparison.reporting import verdict_notes, verdict_text
+from activation_comparison.verdict import verdict
+from verdict_records import (HAND, LABELS, MARGIN, ORDER, compare, decision_reference, record, records_of, sentence,
+                             synthetic_accuracies)
+
+# The sentences.
+
+
+def test_headline_names_the_one_best_and_the_worse_with_their_least_gap():
+    accuracies = {name: list(values) for name, values in HAND.items()}
+    records = [record(name, seed, value) for name, values in accuracies.items() for seed, value in enumerate(values)]
+    rows = compare(records).rows
+    words = sentence(records)
+    mean = np.mean(HAND["relu"])
+    assert words.startswith(f"ReLU is best ({mean:.4f}, 4 seeds; conditional on this test set)")
+    # The largest least-gap first.
+    gaps = sorted((rows[name]["below_best_by_at_least"], LABELS[name]) for name in ("elu", "sigmoid"))[::-1]
+    listed = f"{gaps[0][1]} and {gaps[1][1]} are worse (by at least {100 * gaps[0][0]:.2f} and {100 * gaps[1][0]:.2f} pp)"
+    assert listed in words
+    assert words.endswith(".") and "\n" not in words
+
+
+def test_headline_names_a_best_set_of_several_by_mean():
+    accuracies = synthetic_accuracies()
+    result = compare(records_of(accuracies))
+    assert len(result.best_set) > 1
+    members = sorted(result.best_set, key=lambda name: -accuracies[name].mean())
+    words = verdict_text.headline(result, LABELS)
+    names = verdict_text.join_words([LABELS[name] for name in members])
+    assert words.startswith(f"{names} cannot be separated with 7 seeds (the best set; conditional on this test set)")
+
+
+def test_the_word_tied_never_appears():
+    accuracies = synthetic_accuracies()
+    cases = [records_of(accuracies), records_of({n: accuracies[n][:1] for n in ORDER})]
+    for records in cases:
+        result = compare(records)
+        texts = [verdict_text.headline(result, LABELS), verdict_notes.best_set_sentence(result),
+                 verdict_notes.families_note(result, LABELS) or "", verdict_notes.power_sentence(result)]  # fmt: skip
+        assert not any("tied" in text for text in texts)
+        assert set(row["verdict"] for row in result.rows.values()) <= set(verdict.VERDICTS)
+
+
+def test_power_sentence_gives_the_detectable_difference_and_seeds_for_the_margin():
+    accuracies = {name: list(values) for name, values in HAND.items() if name != "sigmoid"}
+    records = [record(name, seed, value) for name, values in accuracies.items() for seed, value in enumerate(values)]
+    result = compare(records)
+    _, pairs, _, typical = decision_reference(accuracies)
+    _, se, df = pairs["relu", "elu"]
+    level, top_error = 0.025, 1 - typical["relu"]  # K = 2: 0.05 / (2 x 1).
+    critical = stats.t.ppf(1 - level, df)
+    detectable_log = optimize.brentq(lambda d: stats.nct.sf(critical, df, d / se) - 0.8, 1e-9, 10)
+    detectable = top_error * (math.exp(detectable_log) - 1)
+    margin_log = math.log((top_error + MARGIN) / top_error)
+    seeds = next(n for n in range(3, 1000)
+                 if stats.nct.sf(stats.t.ppf(1 - level, df * (n - 1) / 3), df * (n - 1) / 3,
+                                 margin_log / (se * math.sqrt(4 / n))) >= 0.8)  # fmt: skip
+    assert result.rows["elu"]["detectable_difference"] == pytest.approx(detectable, rel=1e-6)
+    assert result.rows["elu"]["seeds_for_margin"] == seeds
+    words = verdict_notes.power_sentence(result)
+    assert f"from {100 * detectable:.2f} pp on" in words
+    assert f"0.2 pp needs {seeds} seeds for 80% power" in words
+    assert "fix the number of seeds before running" in words
+
+
+def test_the_pairwise_note_counts_the_pairs_there_are():
+    accuracies = synthetic_accuracies()
+    note = verdict_notes.families_note(compare(records_of(accuracies)), LABELS)
+    assert "(6 pairs on accuracy, two-sided, Holm)" in note
+    one_seed = records_of({name: values[:1] for name, values in accuracies.items()})
+    assert verdict_notes.families_note(compare(one_seed), LABELS) is None
