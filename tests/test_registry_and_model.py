@@ -15,8 +15,17 @@ GELU_PAPER_MLP_PARAMETERS = 217_354
 MLP = ExperimentConfig(model="mlp")
 
 
-def test_registry_holds_the_six_activations_of_the_article():
-    assert list(activations.ACTIVATIONS) == ["sigmoid", "relu", "elu", "leaky_relu", "selu", "gelu"]
+def test_the_default_run_compares_the_six_activations_of_the_article():
+    assert activations.DEFAULT_ACTIVATIONS == ("sigmoid", "relu", "elu", "leaky_relu", "selu", "gelu")
+    assert set(activations.DEFAULT_ACTIVATIONS) <= set(activations.ACTIVATIONS)
+    assert ExperimentConfig().activations == activations.DEFAULT_ACTIVATIONS
+
+
+def test_registering_an_activation_changes_no_default_run(monkeypatch):
+    extra = activations.ActivationSpec("swish", activations.ACTIVATIONS["relu"].function, "Swish", "#000000")
+    monkeypatch.setitem(activations.ACTIVATIONS, "swish", extra)
+    assert "swish" not in ExperimentConfig().activations
+    assert ExperimentConfig(activations=("relu", "swish")).activations == ("relu", "swish")
 
 
 def test_every_activation_has_its_own_colour():
