@@ -32,8 +32,8 @@ from activation_comparison.execution import quiet_start  # noqa: E402
 quiet_start.import_backend()
 
 from activation_comparison.setup import config, data, hardware  # noqa: E402
-from activation_comparison.execution import execution, plan  # noqa: E402
-from activation_comparison import experiment  # noqa: E402
+from activation_comparison.execution import execution  # noqa: E402
+from activation_comparison import experiment, plan  # noqa: E402
 from activation_comparison.training import tensorboard_log  # noqa: E402
 from activation_comparison.setup.config import UsageError  # noqa: E402
 
@@ -167,7 +167,8 @@ def plan_of(options, configs: list[config.ExperimentConfig]) -> str:
         train_images = len(data.load_dataset(options.dataset, options.data).x_train)
     threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
     at_once = plan.runs_at_once(options.workers, options.ray, threads, hardware.cores())
-    return plan.plan_text(configs, Path(options.results_dir), train_images, at_once, options.force)
+    return plan.plan_text(configs, Path(options.results_dir), train_images, at_once, options.force, threads,
+                          hardware.cores())
 
 
 def main(argv=None) -> int:

@@ -4,10 +4,18 @@ hand-made histories; it trains nothing, loads no named dataset and writes nothin
 import json
 import re
 
+import pytest
+
 import compare_activations as ca
 from activation_comparison.setup import data, storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.run_folder import RunPaths
+
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch):
+    """The plans below are for a 2-core machine, whatever this one has."""
+    monkeypatch.setattr(ca.hardware, "cores", lambda: 2)
+
 
 ROW = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(-|[\d.]+ (?:s|min|h))\s+(\S.*)$")
 
@@ -98,7 +106,7 @@ def test_the_folders_recorded_epoch_seconds_set_the_time(tmp_path, capsys):
     rows, out = plan(tmp_path, capsys, *FLAGS)
     (row,) = rows.values()
     assert (row["to train"], row["time"]) == (3, "60 min")
-    assert "10 min per epoch of 54,000 images, from the median of 2 epochs recorded in this folder" in out
+    assert "10 min per epoch of 54,000 images with 2 threads, from the median of 2 epochs recorded in this folder" in out
 
 
 def test_without_recorded_epochs_the_default_is_scaled_to_the_images(tmp_path, capsys):
@@ -106,7 +114,7 @@ def test_without_recorded_epochs_the_default_is_scaled_to_the_images(tmp_path, c
     rows, out = plan(tmp_path, capsys, *FLAGS, "--train-limit", "6000")
     (row,) = rows.values()
     assert row["time"] == "24 s"  # 4 runs x 2 epochs x 3 s.
-    assert "3.0 s per epoch of 5,400 images, from the default" in out
+    assert "3.0 s per epoch of 5,400 images with 2 threads, from the default" in out
 
 
 def test_another_folders_epochs_are_scaled_per_image(tmp_path, capsys):
@@ -117,13 +125,26 @@ def test_another_folders_epochs_are_scaled_per_image(tmp_path, capsys):
     rows, out = plan(tmp_path, capsys, *FLAGS)
     folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
     assert rows[folder]["time"] == "72 min"  # 4 runs x 2 epochs x 540 s.
-    assert "9 min per epoch of 54,000 images, from the median per image of 1 epoch recorded in 1 other cnn folder" in out
+    assert "9 min per epoch of 54,000 images with 2 threads, from the median per image of 1 epoch recorded in 1 other cnn folder" in out
 
 
-def test_workers_share_the_runs(tmp_path, capsys):
+def test_workers_share_the_runs_but_not_the_cores(tmp_path, capsys):
+    # Two workers on 2 cores get one thread each, so each epoch takes twice the default's
+    # 30 s: 2 batches of 2 runs x 2 epochs x 60 s, no faster than one run at a time.
     rows, out = plan(tmp_path, capsys, *FLAGS, "--workers", "2")
-    assert [row["time"] for row in rows.values()] == ["2 min"]  # 2 batches of 2 runs x 2 epochs x 30 s.
-    assert "2 runs at a time" in out
+    assert [row["time"] for row in rows.values()] == ["4 min"]
+    assert "2 runs at a time" in out and "with 1 thread, from the default" in out
+
+
+def test_epochs_recorded_with_other_threads_are_scaled_to_this_commands(tmp_path, capsys):
+    paths = history(tmp_path, TWO_BY_TWO, "relu", 0, "running", epoch_seconds=[300.0])
+    record = json.loads(paths.history_json.read_text()) | {"intra_op_threads": 1}
+    paths.history_json.write_text(json.dumps(record))
+    rows, out = plan(tmp_path, capsys, *FLAGS)
+    # Recorded with 1 thread, run with both cores: half the time, 150 s an epoch, so
+    # 4 runs x 2 epochs x 150 s.
+    folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
+    assert rows[folder]["time"] == "20 min"
 
 
 def test_a_sweep_has_a_row_per_folder_and_a_total(tmp_path, capsys):

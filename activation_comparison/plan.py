@@ -30,16 +30,19 @@ TRAINING_IMAGES = {"mnist": 60_000, "fashion_mnist": 60_000}
 # validation tenth) in about 30 s on 2 CPU cores.
 DEFAULT_EPOCH_SECONDS = 30.0
 DEFAULT_EPOCH_IMAGES = 54_000
+DEFAULT_THREADS = 2
 
 
 @dataclass(frozen=True)
 class Recorded:
     """The trained epochs of one run folder: the network, the images an epoch trains on
-    (None when its config.json does not say) and each epoch's cost in seconds."""
+    (None when its config.json does not say), each epoch's cost in seconds and the intra-op
+    threads its run used (None where the history does not say)."""
 
     model: str
     images: int | None
     costs: list[float]
+    threads: list[int | None]
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,9 @@ def run_state(run_dir: Path, activation: str, seed: int, force: bool) -> str:
     return "retrain" if ended else "train"
 
 
-def epoch_costs(run_dir: Path) -> list[float]:
+def epoch_costs(run_dir: Path) -> tuple[list[float], list[int | None]]:
     """Each trained epoch's cost (`epoch_timing.epoch_cost`) in a folder's histories,
-    finished or not; a damaged history is left out."""
+    finished or not, and the threads of its run; a damaged history is left out."""
     histories = []
     for path in sorted((run_dir / "histories").glob("*.json")):
         try:
@@ -96,7 +99,8 @@ def epoch_costs(run_dir: Path) -> list[float]:
             continue
         if isinstance(history, dict) and history.get("epochs"):
             histories.append(history)
-    return [epoch_timing.epoch_cost(row) for _, row in epoch_timing.trained_rows(histories)]
+    rows = list(epoch_timing.trained_rows(histories))
+    return [epoch_timing.epoch_cost(row) for _, row in rows], [history.get("intra_op_threads") for history, _ in rows]
 
 
 def folder_settings(run_dir: Path) -> tuple[str, int | None]:
@@ -120,9 +124,9 @@ def recorded_epochs(results_dir: Path) -> dict[str, Recorded]:
     """Every folder under `results_dir` with trained epochs, by folder name."""
     recorded = {}
     for histories in sorted(Path(results_dir).glob("*/histories")):
-        costs = epoch_costs(histories.parent)
+        costs, threads = epoch_costs(histories.parent)
         if costs:
-            recorded[histories.parent.name] = Recorded(*folder_settings(histories.parent), costs)
+            recorded[histories.parent.name] = Recorded(*folder_settings(histories.parent), costs, threads)
     return recorded
 
 
@@ -130,24 +134,36 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def seconds_per_epoch(config: ExperimentConfig, images: int, recorded: dict[str, Recorded],
-                      results_dir: Path) -> tuple[float, str]:  # fmt: skip
-    """(seconds, where they come from) for one epoch of `images` images: the median epoch,
-    so that neither a first epoch's compilation nor a stall sets the pace."""
+def at_threads(costs: list[float], recorded: list[int | None], threads: int, cores: int) -> list[float]:
+    """Epoch costs as a run with `threads` intra-op threads would see them: the cores do the
+    work, so an epoch recorded with 2 threads takes about twice as long with 1 (two workers
+    on 2 cores train no faster than one run). A cost whose threads are not recorded stays."""
+    used = min(threads, cores)
+    return [cost * (min(count, cores) / used if count else 1.0) for cost, count in zip(costs, recorded)]
+
+
+def seconds_per_epoch(config: ExperimentConfig, images: int, recorded: dict[str, Recorded], results_dir: Path,
+                      threads: int, cores: int) -> tuple[float, str]:  # fmt: skip
+    """(seconds, where they come from) for one epoch of `images` images of a run with
+    `threads` threads: the median epoch, so that neither a first epoch's compilation nor a
+    stall sets the pace."""
     own = recorded.get(config.run_name())
     if own is not None:
-        return float(np.median(own.costs)), f"the median of {plural(len(own.costs), 'epoch')} recorded in this folder"
+        costs = at_threads(own.costs, own.threads, threads, cores)
+        return float(np.median(costs)), f"the median of {plural(len(costs), 'epoch')} recorded in this folder"
     scalable = {name: folder for name, folder in recorded.items() if folder.images}
     same_network = {name: folder for name, folder in scalable.items() if folder.model == config.model}
     for chosen, network in ((same_network, f" {config.model}"), (scalable, "")):
         if chosen:
-            per_image = np.median([cost / folder.images for folder in chosen.values() for cost in folder.costs])
+            per_image = np.median([cost / folder.images for folder in chosen.values()
+                                   for cost in at_threads(folder.costs, folder.threads, threads, cores)])  # fmt: skip
             count = sum(len(folder.costs) for folder in chosen.values())
             where = f"{plural(len(chosen), 'other' + network + ' folder')} under {results_dir}"
             return float(per_image) * images, f"the median per image of {plural(count, 'epoch')} recorded in {where}"
-    return (DEFAULT_EPOCH_SECONDS * images / DEFAULT_EPOCH_IMAGES,
+    default = at_threads([DEFAULT_EPOCH_SECONDS], [DEFAULT_THREADS], threads, cores)[0]
+    return (default * images / DEFAULT_EPOCH_IMAGES,
             f"the default, {DEFAULT_EPOCH_SECONDS:.0f} s per {DEFAULT_EPOCH_IMAGES:,}-image epoch of the CNN on "
-            f"2 CPU cores (no epochs are recorded under {results_dir} yet)")  # fmt: skip
+            f"2 CPU cores with 2 threads (no epochs are recorded under {results_dir} yet)")  # fmt: skip
 
 
 def wall_seconds(epoch_seconds: float, epochs: int, runs: int, at_once: int) -> float:
@@ -214,11 +230,13 @@ def runs_at_once(workers: int | None, ray_address: str | None, threads: int | No
 
 
 def plan_text(configs: list[ExperimentConfig], results_dir: Path, train_images: int,
-              at_once: tuple[int, str] = (1, "one run at a time"), force: bool = False) -> str:  # fmt: skip
+              at_once: tuple[int, str] = (1, "one run at a time"), force: bool = False,
+              threads: int | None = None, cores: int = DEFAULT_THREADS) -> str:  # fmt: skip
     """The plan of one command: a table of its run folders and where its times come from.
 
     `train_images` is the size of the training set before --train-limit and the validation
-    split; `at_once` is `runs_at_once(...)`. The configs of one command differ only in swept
+    split; `at_once` is `runs_at_once(...)`; `threads` each run's intra-op threads (None: the
+    backend's, one per core) on a machine of `cores` cores. The configs of one command differ only in swept
     settings, so they share their epochs and seeds.
     """
     results_dir = Path(results_dir)
@@ -226,10 +244,11 @@ def plan_text(configs: list[ExperimentConfig], results_dir: Path, train_images: 
     rows, sources = [], {}
     for config in configs:
         images = epoch_images(train_images, config)
-        epoch_seconds, source = seconds_per_epoch(config, images, recorded, results_dir)
+        epoch_seconds, source = seconds_per_epoch(config, images, recorded, results_dir, threads or cores, cores)
         run_dir = results_dir / config.run_name()
         rows += folder_rows(config, run_dir, epoch_seconds, at_once[0], force)
-        sources[run_dir] = f"{duration(epoch_seconds)} per epoch of {images:,} images, from {source}"
+        sources[run_dir] = (f"{duration(epoch_seconds)} per epoch of {images:,} images with "
+                            f"{plural(min(threads or cores, cores), 'thread')}, from {source}")  # fmt: skip
     auto = configs[0].seeds == AUTO
     # With --seeds auto every folder has two rows: its first look, then the most runs.
     largest = rows[1::2] if auto else rows
