@@ -16,7 +16,7 @@ import numpy as np
 import activations
 from activation_comparison.figures import diagnostic_figures, verdict_figures
 from activation_comparison.verdict import verdict
-from activation_comparison.figures.drawing import draw_quartiles, draw_series, plt, save_figure
+from activation_comparison.figures.drawing import draw_quartiles, draw_series, name_settings, plt, save_figure
 
 
 def curves_figure(histories, column, order, ylabel, title):
@@ -188,14 +188,19 @@ FIGURES: dict[str, FigureSpec] = {
 }  # fmt: skip
 
 
-def plot_all(histories: list[dict], folder: Path, order: list[str]) -> list[str]:
-    """Draw every figure of a run folder from its histories; return the files written."""
+def plot_all(histories: list[dict], folder: Path, order: list[str], settings: str | None = None) -> list[str]:
+    """Draw every figure of a run folder from its histories; return the files written.
+
+    `settings` names the folder's settings in every figure's title, so that two folders'
+    figures of the same kind say which is which."""
     written = []
     for name, spec in FIGURES.items():
         if spec.scope != "folder":
             continue
         fig = spec.draw(histories, order)
         if fig is not None:
+            if settings:
+                name_settings(fig, settings)
             save_figure(fig, Path(folder) / name)
             written.append(name)
     return written

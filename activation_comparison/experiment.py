@@ -210,7 +210,7 @@ def write_summary(run_dir: Path, config: ExperimentConfig) -> list[dict]:
     rows = report.summarize(histories, margin, result)
     storage.write_csv(run_dir / "summary.csv", rows, report.summary_columns(rows))
     order = report.activation_order(h["activation"] for h in histories)
-    figures = plotting.plot_all(histories, run_dir, order)
+    figures = plotting.plot_all(histories, run_dir, order, config.describe())
     storage.write_text(
         run_dir / "summary.md", report.summary_markdown(config, rows, figures, histories, margin, result)
     )

@@ -186,3 +186,17 @@ def test_median_loss_curves_are_medians_and_quartiles_and_a_diverged_seed_counts
     assert list(solid[0].get_ydata()) == pytest.approx(list(median))
     assert "without dropout" in ax.get_title()
     drawing.plt.close(fig)
+
+
+def test_every_folder_figure_names_the_settings_that_tell_it_from_its_siblings(tmp_path, monkeypatch):
+    from activation_comparison.setup.config import ExperimentConfig
+
+    histories = [synthetic_history(name, seed) for name in ("relu", "gelu") for seed in range(2)]
+    titles = {}
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: titles.setdefault(path.name, fig._suptitle.get_text()))
+    with_dropout = ExperimentConfig(model="mlp", dropout=0.5, learning_rate=1e-4, clip_value=None)
+    written = plotting.plot_all(histories, tmp_path, ["relu", "gelu"], with_dropout.describe())
+    assert written and set(titles) == set(written)
+    for title in titles.values():
+        assert "MLP, learning rate 0.0001, dropout 0.5, no clipping" in title
+    assert with_dropout.describe() != ExperimentConfig(model="mlp", learning_rate=1e-4, clip_value=None).describe()

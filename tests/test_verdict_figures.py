@@ -151,3 +151,14 @@ def test_pairwise_colours_resolve_small_differences_beside_an_activation_at_chan
     drawing.plt.close(fig)
 
 
+
+
+def test_a_clip_that_clips_nothing_is_one_line_of_text_not_a_panel_of_zeros():
+    points = [sweep_point(name, value, 0.99, 0.985, 0.995, 0.0)
+              for name in ("relu", "elu") for value in (0.001, 0.003)]  # fmt: skip
+    fig = verdict_figures.sweep_figure(points, "learning_rate")
+    assert len(fig.axes) == 1
+    assert any("changed no gradient element" in text.get_text() for text in fig.texts)
+    some = [dict(point) for point in points]
+    some[0]["clipped_fraction_mean"] = 0.01
+    assert len(verdict_figures.sweep_figure(some, "learning_rate").axes) == 2

@@ -18,6 +18,16 @@ from activation_comparison.setup import storage  # noqa: E402
 DIVERGED_MARKER_HEIGHT = 0.95
 
 
+def name_settings(fig, settings: str) -> None:
+    """Put the settings that tell this figure from its siblings (network, learning rate,
+    dropout, ...) in its title: under a figure title where there is one, else as the title."""
+    if fig._suptitle is not None:
+        fig.suptitle(f"{fig._suptitle.get_text()}\n{settings}", fontsize="medium")
+    else:
+        fig.suptitle(settings, fontsize="medium")
+    fig.tight_layout()
+
+
 def save_figure(fig, path: Path) -> None:
     """Write the PNG under a temporary name and rename it, so no half-written file shows."""
     try:

@@ -148,7 +148,7 @@ def draw_sweep_points(axes, entries, style: dict, shift: float, log_scale: bool)
         xs = shifted([entry[0] for entry in accuracy], shift, log_scale)
         ax_accuracy.errorbar(xs, means, yerr=[below, above], capsize=3, **style)
     clipped = [(x, fraction) for x, _, _, _, fraction in entries if fraction is not None]
-    if clipped:
+    if clipped and ax_clipped is not None:
         ax_clipped.plot(*zip(*clipped), **style)
     return bool(clipped)
 
@@ -170,7 +170,9 @@ def sweep_figure(points: list[dict], setting: str, none_label: str = "none"):
     """Test accuracy (left) and the fraction of gradient elements clipped (right) per setting.
 
     The right panel shows whether a setting changed anything: a clip that clips nothing
-    cannot explain a difference in accuracy. A point from one seed has no error bar.
+    cannot explain a difference in accuracy. Where every measured fraction is 0 the panel
+    is one line of text under the accuracy panel instead. A point from one seed has no
+    error bar.
     """
     series = sweep_series(points)
     outliers = far_below(series)
@@ -178,7 +180,14 @@ def sweep_figure(points: list[dict], setting: str, none_label: str = "none"):
     xs = sorted(positions.values())
     width = math.log10(xs[-1] / xs[0]) if log_scale else xs[-1] - xs[0]
     step = 0.012 * (width or 1.0)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    measured = [point["clipped_fraction_mean"] for point in points if point.get("clipped_fraction_mean") is not None]
+    # A panel of zeros says one thing: no setting clipped anything. A line of text says it.
+    nothing_clipped = bool(measured) and max(measured) == 0
+    if nothing_clipped:
+        fig, ax_accuracy = plt.subplots(figsize=(7, 4.6))
+        axes = (ax_accuracy, None)
+    else:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     ax_accuracy, ax_clipped = axes
     any_clipped = False
     for number, (name, entries) in enumerate(series.items()):
@@ -191,7 +200,7 @@ def sweep_figure(points: list[dict], setting: str, none_label: str = "none"):
             style = {"color": color, "marker": "o", "linestyle": linestyle}
             any_clipped |= draw_sweep_points(axes, part, style, shift, log_scale)
     ticks = sorted(positions.items(), key=lambda item: item[1])
-    for ax in axes:
+    for ax in (ax for ax in axes if ax is not None):
         if log_scale:
             ax.set_xscale("log")
             ax.minorticks_off()
@@ -217,6 +226,11 @@ def sweep_figure(points: list[dict], setting: str, none_label: str = "none"):
     handles = [lines.Line2D([], [], color=spec.color, marker="o", label=spec.label) for spec in specs]
     if handles:
         ax_accuracy.legend(handles=handles, fontsize="small")
+    if nothing_clipped:
+        fig.text(0.5, 0.005, "The gradient clip changed no gradient element at any of these settings "
+                 "(clipped fraction 0 for every activation).", ha="center", va="bottom", fontsize="small")  # fmt: skip
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        return fig
     top = max(ax_clipped.get_ylim()[1], 0.05) if any_clipped else 1.0
     # Starting at 0 lets "nothing clipped" read as nothing, not as noise around an offset.
     ax_clipped.set_ylim(-0.02 * top, top)

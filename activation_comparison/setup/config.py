@@ -246,6 +246,24 @@ class ExperimentConfig:
             # "--dropout 0" on the MLP is its own dropout: one network, one folder name.
             object.__setattr__(self, "dropout", None)
 
+    def describe(self) -> str:
+        """The settings a reader tells folders apart by, in words, for figure titles:
+        "CNN, learning rate 0.001, dropout 0.5, clip value 0.5, 12 epochs"."""
+        dropout = "the network's own dropout" if self.dropout is None else f"dropout {exact_number(self.dropout)}"
+        if self.clip_value is not None:
+            clip = f"clip value {exact_number(self.clip_value)}"
+        elif self.clip_norm is not None:
+            clip = f"clip norm {exact_number(self.clip_norm)}"
+        else:
+            clip = "no clipping"
+        parts = [self.model.upper(), f"learning rate {exact_number(self.learning_rate)}", dropout, clip,
+                 f"{self.epochs} epochs"]  # fmt: skip
+        if self.train_limit is not None:
+            parts.append(f"{self.train_limit:,} training images")
+        if self.precision != "float32":
+            parts.append(self.precision)
+        return ", ".join(parts)
+
     def run_name(self) -> str:
         """A readable folder name from the settings that change what a run computes.
 
