@@ -15,7 +15,7 @@ import numpy as np
 
 import activations
 from activation_comparison.figures import diagnostic_figures, verdict_figures
-from activation_comparison.verdict import verdict
+from activation_comparison.verdict import all_pairs, verdict
 from activation_comparison.figures.drawing import draw_quartiles, draw_series, name_settings, plt, save_figure
 
 
@@ -114,7 +114,7 @@ def pairwise_figure(histories, order):
 
     A diverged run counts at chance here too, as in the best set."""
     scores = verdict.ranking_accuracies(histories, order)
-    return verdict_figures.pairwise_figure(verdict.pairwise(scores), order)
+    return verdict_figures.pairwise_figure(all_pairs.all_pairs(scores), order)
 
 
 def curves(column, ylabel, title):

@@ -6,7 +6,7 @@ import pytest
 
 import activations
 from activation_comparison.figures import drawing, verdict_figures
-from activation_comparison.verdict import verdict
+from activation_comparison.verdict import all_pairs, verdict
 from verdict_records import ORDER, records_of, synthetic_accuracies
 
 # Figures.
@@ -14,7 +14,7 @@ from verdict_records import ORDER, records_of, synthetic_accuracies
 
 @pytest.fixture(scope="module")
 def synthetic_pairs():
-    return verdict.pairwise(verdict.ranking_accuracies(records_of(synthetic_accuracies()), ORDER))
+    return all_pairs.all_pairs(verdict.ranking_accuracies(records_of(synthetic_accuracies()), ORDER))
 
 
 def test_pairwise_matrix_holds_row_minus_column_in_pp_with_stars_only_where_significant(synthetic_pairs):
@@ -39,7 +39,7 @@ def test_pairwise_matrix_holds_row_minus_column_in_pp_with_stars_only_where_sign
 
 def test_pairwise_matrix_marks_pairs_with_fewer_than_three_seeds():
     scores = {"relu": {0: 0.99, 1: 0.991}, "elu": {0: 0.98, 1: 0.982}}
-    values, annotations = verdict_figures.pairwise_matrix(verdict.pairwise(scores), ["relu", "elu"])
+    values, annotations = verdict_figures.pairwise_matrix(all_pairs.all_pairs(scores), ["relu", "elu"])
     assert np.isnan(values[0, 1]) and annotations[0][1] == annotations[1][0] == "n<3"
 
 
@@ -60,7 +60,7 @@ def test_plot_pairwise_writes_a_readable_png_for_6_and_for_10_activations(tmp_pa
         }
         scores[names[-1]] = {0: 0.97}  # One seed: its pairs are grey "n<3" cells.
         path = tmp_path / f"pairwise_{len(names)}.png"
-        drawing.save_figure(verdict_figures.pairwise_figure(verdict.pairwise(scores), names), path)
+        drawing.save_figure(verdict_figures.pairwise_figure(all_pairs.all_pairs(scores), names), path)
         sizes[len(names)] = png_size(path)
     assert sizes[10][0] > sizes[6][0] and sizes[10][1] > sizes[6][1]
 
@@ -145,7 +145,7 @@ def test_pairwise_colours_resolve_small_differences_beside_an_activation_at_chan
         "elu": {0: 0.985, 1: 0.986, 2: 0.984},
         "sigmoid": {0: 0.10, 1: 0.11, 2: 0.10},
     }
-    fig = verdict_figures.pairwise_figure(verdict.pairwise(scores), list(scores))
+    fig = verdict_figures.pairwise_figure(all_pairs.all_pairs(scores), list(scores))
     low, high = fig.axes[0].images[0].get_clim()
     assert high == pytest.approx(0.5) and low == pytest.approx(-0.5)  # ReLU − ELU, in pp.
     drawing.plt.close(fig)

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from activation_comparison.reporting import verdict_notes, verdict_text
-from activation_comparison.verdict import verdict
+from activation_comparison.verdict import all_pairs, verdict
 from verdict_records import (HAND, LABELS, MARGIN, ORDER, SEEDS, compare, decision_reference, holm_reference, record,
                              records_of, sentence, synthetic_accuracies)
 
@@ -297,7 +297,7 @@ def test_one_seed_without_predictions_says_nothing_can_be_ranked():
 
 def test_pairwise_matches_scipy_with_holm_over_all_pairs():
     accuracies = synthetic_accuracies()
-    pairs = verdict.pairwise(verdict.ranking_accuracies(records_of(accuracies), ORDER))
+    pairs = all_pairs.all_pairs(verdict.ranking_accuracies(records_of(accuracies), ORDER))
     assert [(pair["a"], pair["b"]) for pair in pairs] == [
         (ORDER[i], ORDER[j]) for i in range(4) for j in range(i + 1, 4)
     ]
@@ -316,9 +316,9 @@ def test_pairwise_matches_scipy_with_holm_over_all_pairs():
 def test_a_diverged_seed_changes_only_the_pairs_that_include_it():
     accuracies = synthetic_accuracies()
     records = records_of(accuracies)
-    before = {(p["a"], p["b"]): p for p in verdict.pairwise(verdict.ranking_accuracies(records, ORDER))}
+    before = {(p["a"], p["b"]): p for p in all_pairs.all_pairs(verdict.ranking_accuracies(records, ORDER))}
     records = [r for r in records if (r["activation"], r["seed"]) != ("elu", 3)] + [record("elu", 3, None)]
-    after = {(p["a"], p["b"]): p for p in verdict.pairwise(verdict.ranking_accuracies(records, ORDER))}
+    after = {(p["a"], p["b"]): p for p in all_pairs.all_pairs(verdict.ranking_accuracies(records, ORDER))}
     for key, pair in after.items():
         assert pair["paired_seeds"] == SEEDS  # The diverged seed stays, at chance.
         if "elu" in key:

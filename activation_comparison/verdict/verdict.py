@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from activation_comparison.verdict import decision, image_statistics, image_tables, sequential, statistics
+from activation_comparison.verdict import all_pairs, decision, image_statistics, image_tables, row_columns, sequential, statistics
 from activation_comparison.setup.data import NUM_CLASSES
 
 ALPHA = decision.ALPHA
@@ -230,11 +230,11 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         for k, name in enumerate(ranked):
             rows[name]["typical_accuracy"] = typical[name]
             rows[name]["estimand"] = THIS_TEST_SET
-            rows[name].update(bound_columns(bounds, k, name in members, top_error, margin))
+            rows[name].update(row_columns.bound_columns(bounds, k, name in members, top_error, margin))
             if tables is not None:
-                rows[name].update(new_image_columns(new_images, k))
+                rows[name].update(row_columns.new_image_columns(new_images, k))
             if top is not None and name != top:
-                rows[name].update(top_columns(scores, failed, result, ranked, name, top, top_error, margin, level))
+                rows[name].update(row_columns.top_columns(scores, failed, result, ranked, name, top, top_error, margin, level))
                 if tables is not None:
                     rows[name]["image_share"] = float_or_none(images["image_share"][k, ranked.index(top)])
     for name in order:
@@ -244,7 +244,7 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         rows=rows, scores=scores, ranked=ranked, best_set=members,
         new_images_best_set=new_image_members, top=top, estimand=THIS_TEST_SET, margin=margin,
         alpha=alpha, level=level, classes=classes, test_images=test_images, mcnemar=mcnemar,
-        pairs=pairwise(scores, alpha), progress=progress,
+        pairs=all_pairs.all_pairs(scores, alpha), progress=progress,
     )  # fmt: skip
 
 
@@ -258,58 +258,6 @@ def spread_columns(records: list[dict], name: str, scores: dict, fact: dict) -> 
     if not fact["seeds_diverged"] and not fact["seeds_stuck"]:
         finished = [r["test_accuracy"] for r in records if r["activation"] == name and r.get("status") == "finished"]
         columns["test_accuracy_ci95_low"], columns["test_accuracy_ci95_high"] = statistics.t_interval(finished)
-    return columns
-
-
-def bound_columns(bounds: dict, k: int, member: bool, top_error: float | None, margin: float) -> dict:
-    """Activation k's simultaneous bounds on its distance to the best of the others, in
-    accuracy at the top's geometric-mean error, its membership and whether it is within the
-    margin."""
-    if top_error is None:
-        return {"in_best_set": member}
-    low = float(decision.gain_to_accuracy(bounds["low"][k], top_error))
-    high = float(decision.gain_to_accuracy(bounds["high"][k], top_error))
-    gap_high = float(decision.gain_to_accuracy(bounds["gap_high"][k], top_error))
-    # A difference of two accuracies lies in [-1, 1]; an uninformative bound says so.
-    return {
-        "best_set_low": float(np.clip(low, -1.0, 0.0)) if np.isfinite(low) else -1.0,
-        "best_set_high": float(np.clip(high, 0.0, 1.0)) if np.isfinite(high) else 1.0,
-        "in_best_set": member,
-        "within_margin": bool(np.isfinite(low) and low > -margin),
-        "below_best_by_at_least": None if member else float(np.clip(-gap_high, 0.0, 1.0)) if np.isfinite(gap_high) else 0.0,
-    }
-
-
-def new_image_columns(new_images: dict, k: int) -> dict:
-    """Activation k's bounds and membership with the test images counted as a sample too."""
-    return {
-        "new_images_low": float(np.clip(new_images["low"][k], -1.0, 0.0)),
-        "new_images_high": float(np.clip(new_images["high"][k], 0.0, 1.0)),
-        "new_images_in_best_set": bool(new_images["member"][k]),
-    }
-
-
-def top_columns(scores, failed, result, ranked, name, top, top_error, margin, level) -> dict:
-    """Against the top of the best set: the paired difference, the seeds lost, whether it
-    fails more often, and the power of these seeds (from the moderated spread, at `level`)."""
-    k, t = ranked.index(name), ranked.index(top)
-    seeds = sorted(set(scores[name]) & set(scores[top]))
-    differences = [scores[name][seed] - scores[top][seed] for seed in seeds]
-    columns = {
-        "paired_seeds_vs_top": len(seeds),
-        "diff_vs_top": float(np.mean(differences)) if seeds else None,
-        "seeds_lost_vs_top": sum(difference < 0 for difference in differences),
-        "failures_p_vs_top": decision.more_failures_p([failed[name][s] for s in seeds], [failed[top][s] for s in seeds]),
-    }
-    se, df = float(result["pairs"]["se"][t, k]), float(result["pairs"]["df"][t, k])
-    if len(seeds) >= 2 and np.isfinite(se) and se > 0 and np.isfinite(df):
-        margin_log = sequential.margin_in_log_error(margin, top_error)
-        columns["power_at_margin"] = decision.power(margin_log, se, df, level)
-        detectable = decision.detectable_difference(se, df, level)
-        # In accuracy at the top's error; beyond 100 pp nothing is detectable: left blank.
-        detectable = top_error * (np.exp(detectable) - 1.0)
-        columns["detectable_difference"] = float(detectable) if detectable <= 1.0 else None
-        columns["seeds_for_margin"] = decision.seeds_needed(margin_log, se, len(seeds), df, level)
     return columns
 
 
@@ -346,33 +294,3 @@ def one_seed_mcnemar(records: list[dict], order: list[str], rows: dict[str, dict
     for name, p_value, p_holm in zip(others, p_values, statistics.holm(p_values)):
         rows[name].update(mcnemar_p=p_value, mcnemar_p_holm=p_holm)
     return bool(others)
-
-
-def pairwise(scores: dict[str, dict[int, float]], alpha: float = ALPHA) -> list[dict]:
-    """Every unordered pair (a before b in order): a - b, its t interval and Holm's p.
-
-    A different question from the best set: "which pairs differ?", two-sided, Holm over all
-    pairs. A zero-spread pair gets the exact sign-flip p (never below 2^(1-n)) and no
-    interval. Pairs with fewer than MIN_SEEDS seeds have no test.
-    """
-    pairs = []
-    names = list(scores)
-    for position, a in enumerate(names):
-        for b in names[position + 1:]:
-            seeds = sorted(set(scores[a]) & set(scores[b]))
-            pair = {"a": a, "b": b, "paired_seeds": len(seeds), "diff": None, "diff_ci95_low": None,
-                    "diff_ci95_high": None, "p_value": None, "test": None, "p_holm": None,
-                    "significant": False}  # fmt: skip
-            if len(seeds) >= MIN_SEEDS:
-                first = np.array([scores[a][seed] for seed in seeds])
-                second = np.array([scores[b][seed] for seed in seeds])
-                differences = np.round(first - second, statistics.DECIMALS)
-                pair["diff"] = float(differences.mean())
-                pair["p_value"], pair["test"] = statistics.paired_p(first, second)
-                if pair["test"] == "t":
-                    pair["diff_ci95_low"], pair["diff_ci95_high"] = statistics.t_interval(differences, bounds=(-1, 1))
-            pairs.append(pair)
-    tested = [pair for pair in pairs if pair["p_value"] is not None]
-    for pair, p_holm in zip(tested, statistics.holm([pair["p_value"] for pair in tested])):
-        pair.update(p_holm=p_holm, significant=p_holm < alpha)
-    return pairs
