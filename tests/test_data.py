@@ -96,6 +96,7 @@ def test_idx_folder_reads_like_the_npz(tmp_path, compress):
     assert from_idx.file_sha256 != from_npz.file_sha256
 
 
+@pytest.mark.slow  # Reads and hashes all 70,000 images.
 def test_shipped_mnist_is_the_default_and_has_the_documented_statistics():
     mnist = data.load_dataset("mnist", None)
     assert mnist.source == "shipped MNIST"

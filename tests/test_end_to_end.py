@@ -12,6 +12,9 @@ SIX = ["sigmoid", "relu", "elu", "leaky_relu", "selu", "gelu"]
 FLAGS = ["--epochs", "1", "--train-limit", "1500", "--probe-size", "128"]
 RUN_NAME = "mnist-e1-b128-lr0.001-clipvalue0.5-cce-val0.1-n1500"
 
+# Every test here reads the six-activation comparison that the module fixture trains.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory, mnist_path):

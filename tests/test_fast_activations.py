@@ -111,6 +111,7 @@ def test_fused_gelu_keeps_a_low_precision_dtype_and_is_exact_to_its_rounding(dty
                                rtol=tolerance, atol=tolerance)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_fused_activation_trains_in_a_keras_model_like_the_unfused_one():
     x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
     y = np.random.default_rng(1).normal(size=(64, 1)).astype(np.float32)
@@ -126,6 +127,7 @@ def test_fused_activation_trains_in_a_keras_model_like_the_unfused_one():
     assert fused_loss == pytest.approx(final_loss(activations.gelu_tanh), rel=1e-5)
 
 
+@pytest.mark.slow  # Reruns this file under torch in a fresh process.
 @pytest.mark.skipif(keras.backend.backend() == "torch", reason="this test is the torch run")
 def test_activation_math_also_holds_under_the_torch_backend():
     pytest.importorskip("torch")

@@ -89,6 +89,7 @@ def test_diagnostic_figures_are_skipped_without_diagnostic_columns(draw):
     assert draw([synthetic_history("relu", 0, with_diagnostics=False)], ["relu"]) is None
 
 
+@pytest.mark.slow  # Draws and saves every registry figure.
 def test_plot_all_writes_the_registry_figures_that_have_data(tmp_path):
     histories = [synthetic_history(a, 0, with_diagnostics=False) for a in ORDER]
     written = plotting.plot_all(histories, tmp_path, ORDER)
@@ -188,6 +189,7 @@ def test_median_loss_curves_are_medians_and_quartiles_and_a_diverged_seed_counts
     drawing.plt.close(fig)
 
 
+@pytest.mark.slow  # Draws every registry figure.
 def test_every_folder_figure_names_the_settings_that_tell_it_from_its_siblings(tmp_path, monkeypatch):
     from activation_comparison.setup.config import ExperimentConfig
 

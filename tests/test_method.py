@@ -10,6 +10,9 @@ import pytest
 import compare_activations as ca
 from conftest import training_numbers
 
+# Every test here trains on real MNIST through the command line.
+pytestmark = pytest.mark.slow
+
 
 def read_json(path):
     return json.loads(path.read_text())

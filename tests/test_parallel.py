@@ -19,6 +19,9 @@ FLAGS = ["--activations", "relu", "elu", "--epochs", "2", "--train-limit", "1200
 RUN_NAME = "mnist-e2-b128-lr0.001-clipvalue0.5-cce-val0.1-n1200"
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
+# Every test here trains in worker processes or Ray tasks.
+pytestmark = pytest.mark.slow
+
 
 def command(results, *flags):
     return [sys.executable, str(ROOT / "compare_activations.py"), "--results-dir", str(results),

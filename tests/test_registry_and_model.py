@@ -114,6 +114,7 @@ def test_dropout_replaces_both_cnn_rates_and_the_mlps_own_rate_names_the_same_ne
     assert ExperimentConfig(model="mlp", dropout=0.5).run_name().endswith("-val0.1-dropout0.5")
 
 
+@pytest.mark.slow
 def test_loss_without_dropout_is_the_inference_loss_of_each_batch_before_its_update(mnist_arrays):
     x = data.prepare_images(mnist_arrays["x_train"][:256])
     y = data.one_hot(mnist_arrays["y_train"][:256])

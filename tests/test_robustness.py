@@ -49,6 +49,7 @@ def uninterrupted(tmp_path_factory, mnist_path):
     return read_json(run_folder(results) / "histories" / "selu_seed0.json")
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_one(
     tmp_path, mnist_path, uninterrupted
 ):
@@ -72,6 +73,7 @@ def test_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_one
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_with_one_line_saying_how_to_resume(tmp_path, mnist_path):
     process = subprocess.Popen(command(mnist_path, tmp_path, *RESUME_FLAGS), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
@@ -88,6 +90,7 @@ def test_ctrl_c_exits_with_one_line_saying_how_to_resume(tmp_path, mnist_path):
     assert "run the same command again to resume" in err
 
 
+@pytest.mark.slow
 def test_divergence_is_recorded_and_the_other_activations_finish(tmp_path, mnist_path, capsys):
     # Adam with learning rate 1e8 and no clipping overflows every unbounded activation
     # within a few steps; the bounded sigmoid keeps finite (if useless) weights.
@@ -114,6 +117,7 @@ def test_divergence_is_recorded_and_the_other_activations_finish(tmp_path, mnist
     assert "already diverged, reused" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_run_locked_by_another_process_is_skipped_not_corrupted(tmp_path, mnist_path, capsys):
     flags = ["--activations", "relu", "elu", "--epochs", "1", "--train-limit", "600", "--no-diagnostics",
              "--data", str(mnist_path), "--results-dir", str(tmp_path)]  # fmt: skip
@@ -128,6 +132,7 @@ def test_a_run_locked_by_another_process_is_skipped_not_corrupted(tmp_path, mnis
     assert read_json(folder / "histories" / "elu_seed0.json")["status"] == "finished"
 
 
+@pytest.mark.slow
 def test_two_processes_training_different_activations_share_one_summary(tmp_path, mnist_path):
     flags = ["--epochs", "1", "--train-limit", "600", "--no-diagnostics"]
     processes = [

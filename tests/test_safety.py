@@ -44,6 +44,7 @@ def test_precision_is_part_of_the_folder_name_except_for_the_default():
         ExperimentConfig(precision="float8")
 
 
+@pytest.mark.slow
 def test_a_mixed_bfloat16_run_records_its_precision_and_computes_in_bfloat16(tmp_path, mnist_path):
     with_diagnostics = [flag for flag in TINY if flag != "--no-diagnostics"] + ["--probe-size", "64"]
     assert ca.main([*with_diagnostics, "--precision", "mixed_bfloat16", "--data", str(mnist_path),
@@ -93,6 +94,7 @@ def test_a_folder_whose_recorded_settings_differ_is_refused_untouched(tmp_path):
     assert snapshot(tmp_path) == before and folder.exists()
 
 
+@pytest.mark.slow  # The CLI reads and hashes all of MNIST first.
 def test_a_damaged_config_json_is_a_one_line_error_not_a_fresh_start(tmp_path, mnist_path, capsys):
     config = ExperimentConfig(activations=("relu",), epochs=1, train_limit=300, diagnostics=False)
     existing_folder(tmp_path, config, config_text='{"config": {"epochs": 1')
@@ -103,6 +105,7 @@ def test_a_damaged_config_json_is_a_one_line_error_not_a_fresh_start(tmp_path, m
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_a_damaged_checkpoint_is_reported_and_the_run_restarts(tmp_path, mnist_path, capsys):
     folder = tmp_path / "mnist-e1-b128-lr0.001-clipvalue0.5-cce-val0.1-n300"
     (folder / "checkpoints").mkdir(parents=True)
@@ -115,6 +118,7 @@ def test_a_damaged_checkpoint_is_reported_and_the_run_restarts(tmp_path, mnist_p
     assert history["status"] == "finished"
 
 
+@pytest.mark.slow  # It waits a full second by design.
 def test_the_data_check_of_an_existing_folder_waits_for_the_folders_lock(tmp_path):
     config = ExperimentConfig(activations=("relu",), epochs=1, diagnostics=False)
     folder = existing_folder(tmp_path, config)
@@ -138,6 +142,7 @@ def test_the_data_check_of_an_existing_folder_waits_for_the_folders_lock(tmp_pat
     assert (folder / "checkpoints").is_dir()
 
 
+@pytest.mark.slow  # Imports TensorFlow in a fresh process.
 def test_importing_the_library_changes_no_environment_variable():
     code = (
         "import os; before = dict(os.environ); "
@@ -150,6 +155,7 @@ def test_importing_the_library_changes_no_environment_variable():
     assert result.stdout.strip() == "[]"
 
 
+@pytest.mark.slow  # Starts the CLI in a fresh process.
 def test_the_command_line_shows_no_tensorflow_start_up_lines(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
@@ -160,6 +166,7 @@ def test_the_command_line_shows_no_tensorflow_start_up_lines(tmp_path):
     assert result.stderr == "error: --epochs must be at least 1, got 0\n"
 
 
+@pytest.mark.slow
 def test_a_damaged_predictions_file_is_a_one_line_error_and_is_left_as_it_is(tmp_path, mnist_path, capsys):
     assert ca.main([*TINY, "--data", str(mnist_path), "--results-dir", str(tmp_path)]) == 0
     (predictions,) = tmp_path.glob("*/histories/relu_seed0_predictions.csv")

@@ -8,6 +8,9 @@ from tensorboard.util import tensor_util
 
 import compare_activations as ca
 
+# Both tests train through the command line.
+pytestmark = pytest.mark.slow
+
 FLAGS = ["--activations", "relu", "--epochs", "2", "--train-limit", "300", "--probe-size", "64"]
 
 

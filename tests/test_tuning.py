@@ -301,6 +301,7 @@ def test_several_learning_rate_groups_get_csv_files_named_by_the_group():
     assert text.count("## Tuned learning rate: ") == 2 and f"]({files[1]})" in text
 
 
+@pytest.mark.slow  # Draws and saves the index's figures.
 def test_write_index_writes_the_tuned_csv_beside_the_sweep_figure(tmp_path):
     from activation_comparison import experiment
 
