@@ -148,14 +148,16 @@ class WorkerProcesses:
         if not cancel:
             self.pool.shutdown()
         else:
-            self.pool.shutdown(wait=False, cancel_futures=True)
             # shutdown() cancels only runs not yet started; a running one would go on
             # training with nobody to record it, so its process is stopped too (Python 3.14
-            # adds terminate_workers()). Its checkpoint stays for a resume.
-            for process in multiprocessing.active_children():
-                if getattr(process, "_target", None) is concurrent.futures.process._process_worker:
-                    process.kill()
-                    process.join(timeout=10)
+            # adds terminate_workers()). Its checkpoint stays for a resume. The pool's own
+            # list of its processes is the one record of them: a started Process object
+            # forgets its target, and shutdown() drops the list.
+            processes = list((self.pool._processes or {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.kill()
+                process.join(timeout=10)
         self.data_folder.cleanup()
 
 
