@@ -25,15 +25,17 @@ F(d, d0)) keeps its own variance and its own d degrees of freedom, so it inflate
 is not trusted with anybody else's. A pair's standard error is sqrt((v_i + v_j) / n) with
 Welch-Satterthwaite degrees of freedom.
 
-The best set, step-down. H_j: "j is a best" is rejected when some member i beats j: the
-one-sided p of mu_i > mu_j (on log error: y_j - y_i > 0) is at most alpha / (m (m - 1)),
-where m is the number of activations not yet rejected. Each round rejects every such j at
-the current m, then m shrinks and the rest are retested. Why this keeps the promise: let T
-be the t true bests. Until the first of them is wrongly rejected, all of T are members, so
-m >= t, and that rejection needs one of the t (m - 1) comparisons with a member of T as the
-loser to reach alpha / (m (m - 1)); each p is valid (its winner is no better), so by
-Bonferroni the chance is at most t alpha / m <= alpha. With one truly best (t = 1) it is
-rejected with probability at most alpha / m.
+The best set, step-down (Holm, 1979). H_j: "j is a best" has the Bonferroni p
+P_j = (K - 1) min over members i of p_ij, p_ij the one-sided p of mu_i > mu_j (on log
+error: y_j - y_i > 0); with m activations not yet rejected, every j with P_j <= alpha / m,
+that is a p_ij <= alpha / (m (K - 1)), is rejected, m shrinks and the rest are retested.
+Why this keeps the promise: until the first of the t true bests is wrongly rejected, all of
+them are members, so m >= t and the level is at most alpha / (t (K - 1)); that rejection
+needs one of the t (K - 1) comparisons with a true best as the loser to reach it, each
+with a valid p (its winner is no better), so by Bonferroni the chance is at most alpha. A
+level of alpha / (m (m - 1)) in later rounds, comparing the remaining members among
+themselves only, would be more powerful but is not valid: simulated with two or three equal
+bests and the others 0.2-0.4 pp lower, it left a true best out in 6-7% of experiments.
 
 Bounds for the table (L_i, U_i of mu_i - max_{j != i} mu_j, shown in accuracy) use the first
 round's level alpha / (K (K - 1)) with j among the best set's other members (Hsu's constrained
@@ -224,7 +226,7 @@ def decide(y, alpha: float = ALPHA, outlier_quantile: float = OUTLIER_QUANTILE,
     rejected_level = np.full(member.shape, np.nan)
     for _ in range(count):
         m = member.sum(axis=-1, keepdims=True)
-        level = alpha / np.maximum(m * (m - 1), 1)
+        level = alpha / np.maximum(m * (count - 1), 1)
         # Only members may reject: an activation shown worse no longer speaks for the best.
         p_from_members = np.where(member[..., :, None], p, 1.0).min(axis=-2)
         rejected = member & (p_from_members <= level)
