@@ -75,7 +75,7 @@ def test_summary_reports_each_activations_test_accuracy(comparison):
         assert float(rows[activation]["test_accuracy_mean"]) == pytest.approx(history["test_accuracy"])
         assert rows[activation]["test_accuracy_std"] == ""  # One seed: no spread to report.
     summary = (comparison / "summary.md").read_text()
-    assert "![val_accuracy.png](val_accuracy.png)" in summary and "Fix the number of seeds before running" in summary
+    assert "![val_accuracy.png](val_accuracy.png)" in summary and "fix the number of seeds before running" in summary
 
 
 def test_each_epoch_records_the_time_of_its_parts_and_its_wall_time_covers_them(comparison):

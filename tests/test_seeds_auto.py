@@ -11,7 +11,8 @@ from activation_comparison.verdict import sequential, verdict
 
 pytestmark = pytest.mark.slow
 
-ARGS = ["--epochs", "1", "--train-limit", "600", "--probe-size", "64", "--no-diagnostics", "--threads", "1",
+# No --threads: the suite's other tests have started TensorFlow in this process already.
+ARGS = ["--epochs", "1", "--train-limit", "600", "--probe-size", "64", "--no-diagnostics",
         "--activations", "relu", "sigmoid", "gelu", "--seeds", "auto", "--max-seeds", "4"]  # fmt: skip
 
 

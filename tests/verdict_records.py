@@ -102,8 +102,9 @@ HAND = {
 
 
 def decision_reference(accuracies: dict[str, list[float]], alpha=0.05, classes=10):
-    """The step-down best set written out pair by pair with SciPy's t (all seeds shared), on
-    the variances `decision` moderates (tested on their own in test_decision.py).
+    """The step-down best set written out pair by pair with SciPy's t (all seeds shared):
+    Simes' p for each "j is a best", Holm's step-down over them, on the variances `decision`
+    moderates (tested on their own in test_decision.py).
 
     Returns (members in order, {(i, j): (gain of i over j, se, df)}, {name: level it was
     rejected at}, {name: accuracy at its geometric-mean error})."""
@@ -120,14 +121,21 @@ def decision_reference(accuracies: dict[str, list[float]], alpha=0.05, classes=1
                 v = variance[a] + variance[b]
                 welch = v**2 / (variance[a] ** 2 / df[a] + variance[b] ** 2 / df[b])
                 pairs[i, j] = (float(np.mean(y[b] - y[a])), math.sqrt(v / seeds), min(welch, max(df[a], df[b])))
+    # H_j by Simes over the K - 1 comparisons with j as the loser; Holm over the H_j.
+    simes = {}
+    for j in names:
+        p_values = sorted(stats.t.sf(pairs[i, j][0] / pairs[i, j][1], pairs[i, j][2]) for i in names if i != j)
+        simes[j] = min(1.0, min(len(p_values) * p / k for k, p in enumerate(p_values, 1)))
     members, rejected_at = list(names), {}
     while True:
-        level = alpha / max(len(members) * (len(members) - 1), 1)
-        out = [j for j in members if any(stats.t.sf(pairs[i, j][0] / pairs[i, j][1], pairs[i, j][2]) <= level
-                                         for i in members if i != j)]  # fmt: skip
+        level = alpha / len(members)
+        out = [j for j in members if simes[j] <= level]
         if not out:
             break
-        rejected_at |= {j: level for j in out}
+        for j in out:
+            p_values = sorted(stats.t.sf(pairs[i, j][0] / pairs[i, j][1], pairs[i, j][2]) for i in names if i != j)
+            reached = max(k for k, p in enumerate(p_values, 1) if p <= k / len(p_values) * level)
+            rejected_at[j] = level * reached / len(p_values)
         members = [n for n in members if n not in out]
     typical = {n: float(1 - np.exp(y[k].mean())) for k, n in enumerate(names)}
     return members, pairs, rejected_at, typical
