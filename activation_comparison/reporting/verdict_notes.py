@@ -73,11 +73,12 @@ def progress_max(comparison: verdict.Comparison) -> int:
 def best_set_sentence(comparison: verdict.Comparison) -> str:
     """How the best set is found, in one sentence (the method is docs/statistics.md)."""
     return (
-        "The best set keeps every activation that no other is shown to beat on log test error "
-        f"(step-down, variances borrowed across activations, first level {comparison.alpha:g}/(K(K − 1)) = "
-        f"{comparison.level:.3g}), so that equal activations all stay with probability 95%; [L, U] bound "
-        "each activation's distance to the best of the others, and within the margin means "
-        f"L > −{margin_text(comparison.margin)} (the method and its calibration: docs/statistics.md)."
+        "The best set keeps every activation that the others are not shown to beat on log test error "
+        "(Simes' combination of its comparisons, Holm's step-down, variances borrowed across activations), "
+        "so that equal activations all stay with probability 95%; [L, U] bound each activation's distance "
+        f"to the best of the others at {comparison.alpha:g}/(K(K − 1)) = {comparison.level:.3g} a comparison, "
+        f"and within the margin means L > −{margin_text(comparison.margin)} (the method and its "
+        "calibration: docs/statistics.md)."
     )
 
 
