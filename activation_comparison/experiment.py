@@ -125,12 +125,13 @@ def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: b
     design is the one config.json recorded when the folder was made.
     """
     design = run_folder.read_json_or_refuse(run_dir / "config.json")["design"]
+    told = 0  # Looks already printed.
     while True:
         progress = sequential.replay(*verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"]),
                                      design)  # fmt: skip
-        for look in progress.looks:
-            if look.left or look.stop:
-                print(f"look at {look.seeds} seeds: " + sequential.look_text(look), flush=True)
+        for look in progress.looks[told:]:
+            print(f"look at {look.seeds} seeds: " + sequential.look_text(look), flush=True)
+        told = len(progress.looks)
         if progress.finished:
             return
         look = design["looks"][len(progress.looks)]

@@ -11,13 +11,17 @@ from verdict_records import record
 # The calibration script.
 
 
-def calibration_module():
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "new_images_calibration.py"
-    spec = importlib.util.spec_from_file_location("new_images_calibration", path)
+def load_script(name: str):
+    """A script of benchmarks/ as a module, so its functions can be called on small inputs."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def calibration_module():
+    return load_script("new_images_calibration")
 
 
 def small_extract(calibration):
@@ -102,11 +106,7 @@ def test_counting_the_test_images_never_narrows_a_best_set_bound():
 
 
 def verdict_calibration():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "verdict_calibration.py"
-    spec = importlib.util.spec_from_file_location("verdict_calibration", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("verdict_calibration")
 
 
 def test_verdict_calibration_is_reproducible_and_ends_with_every_target(capsys):
