@@ -61,7 +61,7 @@ def test_the_summary_says_who_left_at_which_look_and_the_runs_spent(auto_folder)
     progress = decisions(folder)
     text = (folder / "summary.md").read_text()
     assert "Seeds were spent where the answer was open" in text
-    assert f"Runs spent: {progress.runs_spent} of the 12 a full design would make" in text
+    assert f"Runs spent: {progress.runs_spent} of the 12 the plan could spend" in text
 
 
 def test_a_folder_cut_back_to_its_first_look_resumes_with_the_same_decisions(auto_folder, tmp_path):

@@ -77,3 +77,20 @@ def test_the_pairwise_note_counts_the_pairs_there_are():
     assert "(6 pairs on accuracy, two-sided, Holm)" in note
     one_seed = records_of({name: values[:1] for name, values in accuracies.items()})
     assert verdict_notes.families_note(compare(one_seed), LABELS) is None
+
+
+def test_the_looks_note_counts_the_runs_against_the_plans_most_and_the_next_looks_need():
+    from activation_comparison.verdict import sequential, verdict
+
+    rng = np.random.default_rng(3)
+    means = {"relu": 0.989, "gelu": 0.9888, "sigmoid": 0.90}
+    records = [record(name, seed, round(mean + rng.normal(0, 0.0008), 4))
+               for name, mean in means.items() for seed in range(3)]  # fmt: skip
+    records += [record("relu", 3, 0.989)]  # The next look (5 seeds) has begun.
+    plan = sequential.design(list(means), 20, MARGIN)
+    result = verdict.compare(records, list(means), MARGIN, design=plan)
+    note = verdict_notes.looks_note(result, {"relu": "ReLU", "gelu": "GELU", "sigmoid": "Sigmoid"})
+    assert "at 3 seeds Sigmoid left" in note
+    assert "the look at 5 seeds needs 3 more runs" in note  # ReLU's seed 4, GELU's 3 and 4.
+    assert "Runs spent: 9 of the 60 the plan could spend" in note
+    assert "a fixed design that reached the same last look would have made 9" in note

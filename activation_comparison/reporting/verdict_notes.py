@@ -54,20 +54,22 @@ def looks_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str | 
     for look in progress.looks:
         left = join_words([labels.get(name, name) for name in look.left]) if look.left else "nobody"
         steps.append(f"at {look.seeds} seeds {left} left" + (f" and it stopped ({look.stop})" if look.stop else ""))
-    planned = len(comparison.rows) * progress_max(comparison)
-    state = "" if progress.finished else f"; it is still running, {len(progress.next_runs)} runs into the next look"
+    state = ""
+    if not progress.finished:
+        state = (f"; it is still running: the look at {next_look(progress)} seeds needs "
+                 f"{len(progress.next_runs)} more runs")  # fmt: skip
     fixed = len(comparison.rows) * (progress.looks[-1].seeds if progress.looks else 0)
     return (
         f"Seeds were spent where the answer was open (--seeds auto, looks planned before any run): "
         f"{'; '.join(steps) if steps else 'no look taken yet'}{state}. Runs spent: "
-        f"{progress.runs_spent} of the {planned} a full design would make; a fixed design that reached "
-        f"the same last look would have made {fixed}."
+        f"{progress.runs_spent} of the {progress.most_runs} the plan could spend; a fixed design that "
+        f"reached the same last look would have made {fixed}."
     )
 
 
-def progress_max(comparison: verdict.Comparison) -> int:
-    seeds = [look.seeds for look in comparison.progress.looks]
-    return max(seeds + [max(comparison.progress.seeds_of.values(), default=0)])
+def next_look(progress) -> int:
+    """The seeds of the look the missing runs are for."""
+    return max(seed for _, seed in progress.next_runs) + 1
 
 
 def best_set_sentence(comparison: verdict.Comparison) -> str:

@@ -107,6 +107,7 @@ class Progress:
     finished: bool
     runs_spent: int
     seeds_of: dict  # activation -> seeds it got
+    most_runs: int  # activations x max seeds: what the plan could spend at most
 
 
 def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_images: int = 10_000) -> Progress:
@@ -119,13 +120,14 @@ def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_image
     same outcome.
     """
     names = list(plan["activations"])
+    most = len(names) * plan["max_seeds"]
     still_in = list(names)
     seeds_of = {name: 0 for name in names}
     looks: list[Look] = []
     for look, share in zip(plan["looks"], plan["alpha"]):
         missing = [(name, seed) for seed in range(look) for name in still_in if seed not in scores.get(name, {})]
         if missing:
-            return Progress(looks, tuple(still_in), missing, False, sum(seeds_of.values()), seeds_of)
+            return Progress(looks, tuple(still_in), missing, False, sum(seeds_of.values()), seeds_of, most)
         for name in still_in:
             seeds_of[name] = look
         y = np.full((len(names), look), np.nan)
@@ -149,8 +151,8 @@ def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_image
                           {name: float(typical[row]) for row, name in enumerate(names) if seeds_of[name]}))  # fmt: skip
         still_in = members
         if stop:
-            return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of)
-    return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of)
+            return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of, most)
+    return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of, most)
 
 
 def look_text(look: Look) -> str:
