@@ -5,7 +5,6 @@ comments), never copied from what the code printed.
 """
 
 import itertools
-import math
 
 import numpy as np
 import pytest
@@ -85,14 +84,6 @@ def test_zero_spread_has_a_closed_form_for_any_number_of_seeds():
     enumerated = {"two-sided": np.mean(abs(sums) >= 5), "greater": np.mean(sums >= 5), "less": np.mean(sums <= 5)}
     for alternative, expected in enumerated.items():
         assert statistics.sign_flip_p(np.full(5, 1.0), alternative) == pytest.approx(expected)
-
-
-def test_power_without_spread_is_the_sign_flip_tests():
-    # 5 seeds: the sign-flip test's smallest p, 1/32, is above 0.05 / 30, so it never detects.
-    assert statistics.power(0.002, 0.0, 5, 0.05 / 30) == 0.0
-    # 11 seeds: 1/2048 is within the level, so any true difference is detected.
-    assert statistics.power(0.002, 0.0, 11, 0.05 / 30) == 1.0
-    assert statistics.power(0.0, 0.0, 11, 0.05 / 30) == 0.0
 
 
 def test_paired_p_is_the_paired_t_test_where_there_is_spread():
@@ -279,41 +270,6 @@ def test_crossed_variance_never_drops_below_the_seeds_own_variance():
     assert result["image_share"] == 0.0
 
 
-# Power.
-
-
-def test_power_is_the_noncentral_t_evaluated_directly():
-    sd, seeds, level, difference = 0.0008, 5, 0.01, 0.002
-    critical = stats.t.ppf(1 - level, seeds - 1)
-    noncentrality = difference / (sd / math.sqrt(seeds))
-    expected = 1 - stats.nct.cdf(critical, seeds - 1, noncentrality)
-    assert statistics.power(difference, sd, seeds, level) == pytest.approx(expected, rel=1e-10)
-    # At a true difference of 0 the power is the level itself.
-    assert statistics.power(0.0, sd, seeds, level) == pytest.approx(level, rel=1e-10)
-
-
-def test_detectable_difference_is_where_power_reaches_80_percent():
-    sd, seeds, level = 0.0008, 5, 0.01
-    detectable = statistics.detectable_difference(sd, seeds, level)
-    critical = stats.t.ppf(1 - level, seeds - 1)
-    noncentrality = detectable / (sd / math.sqrt(seeds))
-    assert 1 - stats.nct.cdf(critical, seeds - 1, noncentrality) == pytest.approx(0.8, abs=1e-9)
-    assert statistics.detectable_difference(0.0, seeds, level) is None
-
-
-def test_seeds_needed_is_the_first_count_with_80_percent_power():
-    sd, level, margin = 0.0015, 0.01, 0.002
-    needed = statistics.seeds_needed(margin, sd, level)
-
-    def nct_power(seeds):
-        critical = stats.t.ppf(1 - level, seeds - 1)
-        return stats.nct.sf(critical, seeds - 1, margin / (sd / math.sqrt(seeds)))
-
-    assert nct_power(needed) >= 0.8 > nct_power(needed - 1)
-    # A variance that seeds cannot shrink, as large as the margin, makes it unreachable.
-    assert statistics.seeds_needed(margin, sd, level, fixed_variance=margin**2) is None
-    # No spread: the sign-flip test needs 2^-n <= 0.01, so 7 seeds.
-    assert statistics.seeds_needed(margin, 0.0, level) == 7
 
 
 def test_sign_flip_reference_enumeration_by_hand():

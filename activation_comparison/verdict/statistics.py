@@ -6,8 +6,10 @@ spread: a test set has far fewer than 10^6 images, so this removes only rounding
 of binary fractions (0.99 - 0.98 != 0.98 - 0.97) and that of the float32 accuracies Keras
 reports (about 3e-8), which would otherwise turn equal differences into a tiny spread.
 
-The best set is Hsu's multiple comparisons with the best (MCB), in a Bonferroni form: for
-activations i and j with paired differences d_ij over the n seeds both have,
+The verdict's best set is `decision`'s, on log error. The one here is on accuracy, for the
+second best set that counts the test images as a sample (`verdict.compare`, its
+`new_images_*` columns): Hsu's multiple comparisons with the best (MCB), in a Bonferroni
+form. For activations i and j with paired differences d_ij over the n seeds both have,
 
     c_ij = t.ppf(1 - level, n - 1),   level = alpha / (K (K - 1))
     U_i  = max(0, min over j != i of (mean d_ij + c_ij se_ij))
@@ -46,12 +48,11 @@ import itertools
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 
 ALPHA = 0.05
 DECIMALS = 6
 MIN_SEEDS = 3
-POWER = 0.8
 # Above this many seeds the sign-flip test's 2^n arrangements are not enumerated.
 MAX_SIGN_FLIP_SEEDS = 20
 
@@ -252,50 +253,3 @@ def best_set_of(accuracies, alpha: float = ALPHA, se=None, df=None, level: float
         level,
     )
     return best_set(lower, upper) | {"pairs": pairs, "level": level, "lower": lower, "upper": upper}
-
-
-def power(difference: float, sd: float, seeds: int, level: float, fixed_variance: float = 0.0) -> float:
-    """Probability that a one-sided paired t-test at `level` detects a true `difference`.
-
-    The t statistic of n paired differences with standard deviation `sd` follows a
-    noncentral t with n - 1 degrees of freedom and noncentrality difference / (sd / sqrt n).
-    `fixed_variance` is a part of the mean's variance that more seeds do not shrink (the
-    test images' noise); it is added to sd^2 / n, an approximation that keeps n - 1 df.
-    """
-    if seeds < 2:
-        return float("nan")
-    scale = math.sqrt(sd**2 / seeds + fixed_variance)
-    if scale == 0:
-        # No spread: the exact sign-flip test decides, and it can reject only when its
-        # smallest p, 2^-n, is within the level (see the module's docstring).
-        return 1.0 if difference > 0 and 0.5**seeds <= level else 0.0
-    critical = stats.t.ppf(1.0 - level, seeds - 1)
-    return float(stats.nct.sf(critical, seeds - 1, difference / scale))
-
-
-def detectable_difference(sd: float, seeds: int, level: float, target: float = POWER,
-                          fixed_variance: float = 0.0) -> float | None:  # fmt: skip
-    """The smallest true difference detected with probability `target`; None when sd is 0
-    or below 2 seeds (nothing to compute it from)."""
-    if seeds < 2 or not (sd > 0 or fixed_variance > 0):
-        return None
-    scale = math.sqrt(sd**2 / seeds + fixed_variance)
-    high = scale
-    while power(high, sd, seeds, level, fixed_variance) < target:
-        high *= 2
-    return float(optimize.brentq(lambda d: power(d, sd, seeds, level, fixed_variance) - target, 0.0, high,
-                                 xtol=1e-12))  # fmt: skip
-
-
-def seeds_needed(difference: float, sd: float, level: float, target: float = POWER,
-                 fixed_variance: float = 0.0, most: int = 1000) -> int | None:  # fmt: skip
-    """The fewest seeds whose one-sided t-test at `level` detects `difference` with
-    probability `target`; None when not reachable within `most` seeds (the fixed variance
-    alone can make a difference undetectable by seeds)."""
-    if not sd > 0 and not fixed_variance > 0:
-        # No spread: the sign-flip test decides, and it needs 2^-n <= level.
-        return max(MIN_SEEDS, math.ceil(math.log2(1.0 / level)))
-    for seeds in range(2, most + 1):
-        if power(difference, sd, seeds, level, fixed_variance) >= target:
-            return max(seeds, MIN_SEEDS)
-    return None
