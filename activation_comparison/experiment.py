@@ -127,8 +127,7 @@ def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: b
     design = run_folder.read_json_or_refuse(run_dir / "config.json")["design"]
     told = 0  # Looks already printed.
     while True:
-        progress = sequential.replay(*verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"]),
-                                     design)  # fmt: skip
+        progress = looks_taken(run_dir, design)
         for look in progress.looks[told:]:
             print(f"look at {look.seeds} seeds: " + sequential.look_text(look), flush=True)
         told = len(progress.looks)
@@ -139,11 +138,16 @@ def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: b
               f"{look} seeds for {', '.join(progress.still_in)}", flush=True)  # fmt: skip
         plan = [(activations.get(name), seed) for name, seed in progress.next_runs]
         train_runs(run_dir, plan, config, runner, threads, force, f"[look {len(progress.looks) + 1}] ")
-        after = sequential.replay(*verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"]),
-                                  design)  # fmt: skip
+        after = looks_taken(run_dir, design)
         if len(after.looks) == len(progress.looks) and set(after.next_runs) == set(progress.next_runs):
             raise UsageError(f"{run_dir}: runs of this look are being trained by another process; "
                              "run the same command again when it is done")  # fmt: skip
+
+
+def looks_taken(run_dir: Path, design: dict) -> sequential.Progress:
+    """The folder's looks, retaken from its finished runs."""
+    scores, failed = verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"])
+    return sequential.replay(scores, failed, design)
 
 
 def claim_run(run_dir: Path, activation: str, seed: int, prefix: str, force: bool):
