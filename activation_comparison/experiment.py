@@ -131,6 +131,7 @@ def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: b
         for look in progress.looks[told:]:
             print(f"look at {look.seeds} seeds: " + sequential.look_text(look), flush=True)
         told = len(progress.looks)
+        run_folder.record_looks(run_dir, [sequential.look_record(look) for look in progress.looks])
         if progress.finished:
             return
         look = design["looks"][len(progress.looks)]

@@ -11,6 +11,8 @@ import platform
 from pathlib import Path
 
 import keras
+import matplotlib
+import numpy as np
 
 
 def cores() -> int:
@@ -106,3 +108,26 @@ def use_threads(threads: int | None) -> int:
     return intra_op_threads()
 
 
+def library_versions() -> dict:
+    versions = {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+    backend = keras.backend.backend()
+    with contextlib.suppress(ImportError):
+        versions[backend] = __import__(backend).__version__
+    return versions
+
+
+def machine_and_versions(threads: int | None = None) -> dict:
+    """What decides a run's exact numbers besides its settings: the CPU type, the thread
+    count and the library versions."""
+    machine = describe(threads)
+    return {
+        "cpu_model": machine["cpu_model"],
+        "cpu_features": machine["cpu_features"],
+        "intra_op_threads": machine["intra_op_threads"],
+        "versions": library_versions(),
+    }

@@ -4,15 +4,12 @@ A folder is named by `ExperimentConfig.run_name()` and holds runs of exactly one
 and one dataset; it refuses to mix in others.
 """
 
-import contextlib
 import dataclasses
-import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import keras
-import matplotlib
 import numpy as np
 
 from activation_comparison.setup import hardware, losses, storage
@@ -78,6 +75,7 @@ def open_run_folder(
         if previous:
             refuse_other_settings_or_data(run_dir, previous, config, data)
             refuse_other_design(run_dir, previous.get("design"), design)
+            say_machine_change(run_dir, previous, threads)
         try:
             for folder in (run_dir / "histories", run_dir / "checkpoints"):
                 folder.mkdir(exist_ok=True)
@@ -94,8 +92,13 @@ def open_run_folder(
     return run_dir
 
 
+# The one part of a design that may differ on a rerun: which version of the method takes the
+# looks. Each look taken records its own version (`record_looks`).
+VERSION_KEY = "method_version"
+
+
 def refuse_other_design(run_dir: Path, recorded: dict | None, design: dict | None) -> None:
-    if recorded is None or design is None or recorded == design:
+    if recorded is None or design is None or without_version(recorded) == without_version(design):
         return
     looks = ", ".join(map(str, recorded["looks"]))
     raise UsageError(
@@ -123,17 +126,50 @@ def refuse_other_settings_or_data(run_dir: Path, previous: dict, config, data: D
         )
 
 
-def library_versions() -> dict:
-    versions = {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-        "matplotlib": matplotlib.__version__,
-    }
-    backend = keras.backend.backend()
-    with contextlib.suppress(ImportError):
-        versions[backend] = __import__(backend).__version__
-    return versions
+def without_version(design: dict) -> dict:
+    return {key: value for key, value in design.items() if key != VERSION_KEY}
+
+
+def kept_design(previous: dict, design: dict | None) -> dict | None:
+    """The folder's design: the recorded one, except that before any look has been taken a
+    newer method version replaces the recorded one (nothing has been decided yet)."""
+    recorded = previous.get("design")
+    if recorded is None:
+        return design
+    if design is not None and not previous.get("looks") and recorded.get(VERSION_KEY) != design.get(VERSION_KEY):
+        return recorded | {VERSION_KEY: design.get(VERSION_KEY)}
+    return recorded
+
+
+def say_machine_change(run_dir: Path, previous: dict, threads: int | None) -> None:
+    """One line, before anything trains, when this command resumes a folder on another CPU
+    type or under other library versions than its last command: its new runs will not be
+    bit-identical to what the same runs would have been there."""
+    commands = previous.get("commands") or []
+    if not commands or "versions" not in commands[-1]:
+        return
+    last, now = commands[-1], hardware.machine_and_versions(threads)
+    changes = []
+    if (last["hardware"]["cpu_model"], last["hardware"]["cpu_features"]) != (now["cpu_model"], now["cpu_features"]):
+        changes.append(f"CPU {last['hardware']['cpu_model']} -> {now['cpu_model']}")
+    if last["hardware"].get("intra_op_threads") != now["intra_op_threads"]:
+        changes.append(f"threads {last['hardware'].get('intra_op_threads')} -> {now['intra_op_threads']}")
+    changes += [f"{name} {last['versions'].get(name)} -> {version}"
+                for name, version in now["versions"].items() if last["versions"].get(name) != version]  # fmt: skip
+    if changes:
+        print(f"{run_dir.name}: resumed on another machine or software ({'; '.join(changes)}); "
+              "its runs will say which ran where, and the summary names the mix", flush=True)  # fmt: skip
+
+
+def record_looks(run_dir: Path, looks: list[dict]) -> None:
+    """Add the looks this command took for the first time to config.json, each with the
+    method version that took it, so a folder resumed under another version says so."""
+    with storage.file_lock(run_dir):
+        saved = read_json_or_refuse(run_dir / "config.json") or {}
+        known = {look["seeds"] for look in saved.get("looks", [])}
+        new = [look for look in looks if look["seeds"] not in known]
+        if new:
+            storage.write_json(run_dir / "config.json", saved | {"looks": saved.get("looks", []) + new})
 
 
 def write_config(
@@ -143,16 +179,21 @@ def write_config(
     """config.json: the settings, data, versions, hardware and every command that added to
     the folder (each with the hardware it ran on)."""
     machine = hardware.describe(threads)
+    versions = hardware.library_versions()
     commands = previous.get("commands", []) + [
         {
             "command": command,
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "hardware": machine,
+            "versions": versions,
         }
     ]
+    design = kept_design(previous, design)
     storage.write_json(
         run_dir / "config.json",
-        {
+        # Keys written by others (the looks taken, the margin summarised at) are kept.
+        {key: value for key, value in previous.items() if key != "design"}
+        | {
             "run_name": config.run_name(),
             "config": dataclasses.asdict(config),
             "data": {
@@ -164,10 +205,10 @@ def write_config(
             },
             "backend": keras.backend.backend(),
             "hardware": machine,
-            "versions": library_versions(),
+            "versions": versions,
             "commands": commands,
         }
-        | ({"design": previous.get("design") or design} if previous.get("design") or design else {}),
+        | ({"design": design} if design else {}),
     )
 
 

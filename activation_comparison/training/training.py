@@ -273,6 +273,8 @@ def train_run(
         "test_loss": None,
         "test_accuracy": None,
         "intra_op_threads": hardware.intra_op_threads(),
+        # Which CPU and library versions computed it: a folder resumed elsewhere says which ran where.
+        "machine": hardware.machine_and_versions(),
         "epochs": state["rows"],
     }
     start_epoch = max((row["epoch"] for row in state["rows"]), default=0) + 1

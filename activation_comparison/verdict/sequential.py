@@ -69,6 +69,9 @@ def margin_in_log_error(margin: float, error: float) -> float:
 
 
 METHOD = "log-error step-down best set, alpha spent over looks (Pocock-type Lan-DeMets)"
+# The verdict's version: raise it whenever a change can move a decision (decision.py, the
+# looks or their alpha), so a folder says which method took each of its looks.
+METHOD_VERSION = 2
 
 
 def design(activations, max_seeds: int, margin: float, alpha: float = decision.ALPHA) -> dict:
@@ -76,6 +79,7 @@ def design(activations, max_seeds: int, margin: float, alpha: float = decision.A
     looks = planned_looks(max_seeds)
     return {
         "method": METHOD,
+        "method_version": METHOD_VERSION,
         "activations": list(activations),
         "looks": looks,
         "alpha": [round(share, 10) for share in spending(looks, alpha)],
@@ -153,6 +157,12 @@ def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_image
         if stop:
             return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of, most)
     return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of, most)
+
+
+def look_record(look: Look) -> dict:
+    """A look as config.json keeps it once taken: who left, whether it stopped, and the
+    method version that took it."""
+    return {"seeds": look.seeds, "left": list(look.left), "stop": look.stop, "method_version": METHOD_VERSION}
 
 
 def look_text(look: Look) -> str:
