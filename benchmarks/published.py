@@ -102,7 +102,7 @@ def check_block(block, facts: dict, documents: dict[str, str], outcome: Outcome,
         return
     body = found[0].group("body")
     said, recomputed = numbers_in(body), numbers_in(expected)
-    wrong = sum(a != b for a, b in zip(said, recomputed)) + abs(len(said) - len(recomputed))
+    wrong = min(sum(a != b for a, b in zip(said, recomputed)) + abs(len(said) - len(recomputed)), len(recomputed))
     if body != expected and write:
         documents[block.document] = text[: found[0].start("body")] + expected + text[found[0].end("body"):]
         outcome.add(len(recomputed), 0, None)
@@ -142,8 +142,10 @@ def check(documents: dict[str, str] | None = None, figures: bool = True, write: 
         for comparison in published_numbers.COMPARISONS:
             source = published_facts.load(comparison, extracts_dir)
             if source.missing:
-                lines.append(f"{comparison.name}: pending, no extract yet for {', '.join(source.missing)}; "
-                             f"run `{comparison.command}`, then `python benchmarks/published.py write` on its folders")  # fmt: skip
+                lines.append(f"{comparison.name}: pending, {len(source.missing)} of its {len(source.folders)} folders "
+                             f"have no extract in published/ yet ({', '.join(source.folders)}); after "
+                             f"`{comparison.command}`, run `python benchmarks/published.py write results/FOLDER` "
+                             "for each")  # fmt: skip
                 continue
             facts = source.facts()
             outcome = Outcome()
@@ -177,7 +179,7 @@ def write_extracts(folders: list[str], to: Path) -> None:
     for folder in map(Path, folders):
         path = to / f"{folder.name}.jsonl"
         kept, left_out = extract.write(folder, path)
-        note = f"; {left_out} runs still training left out" if left_out else ""
+        note = f"; left out {left_out} {'run' if left_out == 1 else 'runs'} still training" if left_out else ""
         print(f"{path}: {kept} runs, {path.stat().st_size / 1000:.0f} KB{note}")
 
 

@@ -185,8 +185,8 @@ def parse(lines: list[str], name: str) -> Extract:
         raise UsageError(f"{name} is an extract of version {header.get('version')}; this code reads version {VERSION}")
     if header.get("runs") != len(parsed) - 1:
         raise UsageError(f"{name} is damaged (it says {header.get('runs')} runs and holds {len(parsed) - 1}); {restore}")
-    labels = np.array([int(digit) for digit in header["test_labels"]], dtype=np.int64) if "test_labels" in header else None
     try:
+        labels = np.array([int(digit) for digit in header["test_labels"]], dtype=np.int64) if "test_labels" in header else None
         runs = [decode_run(line, labels) for line in parsed[1:]]
         extract = Extract(header["folder"], header["config.json"], runs)
         if extract.config.run_name() != extract.folder:
@@ -213,19 +213,27 @@ def matches(run_dir: Path, extract: Extract) -> bool:
     return saved == extract.config_json and same_runs(run_folder.read_histories(run_dir), extract.runs)
 
 
+def already_there(extract: Extract, results_dir: Path) -> bool:
+    """Whether the extract's folder exists under `results_dir` exactly as the extract holds
+    it; a folder that exists and differs is refused (a one-line `UsageError`)."""
+    run_dir = Path(results_dir) / extract.folder
+    if not run_dir.exists():
+        return False
+    if (run_dir / "config.json").exists() and matches(run_dir, extract):
+        return True
+    raise UsageError(f"{run_dir} exists and differs from the extract; move it away, "
+                     "or rebuild into another results folder")  # fmt: skip
+
+
 def rebuild(extract: Extract, results_dir: Path) -> tuple[Path, bool]:
     """The folder of `extract` under `results_dir`, and whether it was written (False: it
     was there already, identical). A folder that exists and differs is refused untouched.
 
     The folder is assembled under a temporary name and renamed into place, so no half-built
     folder is ever taken for a real one; config.json is written last."""
-    results_dir = Path(results_dir)
-    run_dir = results_dir / extract.folder
-    if run_dir.exists():
-        if (run_dir / "config.json").exists() and matches(run_dir, extract):
-            return run_dir, False
-        raise UsageError(f"{run_dir} exists and differs from the extract; move it away, "
-                         "or rebuild into another results folder")  # fmt: skip
+    run_dir = Path(results_dir) / extract.folder
+    if already_there(extract, results_dir):
+        return run_dir, False
     config = extract.config
     building = storage.temporary_path(run_dir)
     try:
