@@ -26,8 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import activations  # noqa: E402
 import compare_activations  # noqa: E402
-from activation_comparison.reporting import results_index  # noqa: E402
+from activation_comparison.figures import drawing  # noqa: E402
+from activation_comparison.reporting import report, results_index  # noqa: E402
 from activation_comparison.verdict import verdict  # noqa: E402
 
 EXTRACTS = ROOT / "published"
@@ -105,14 +107,150 @@ def five_seed_numbers(facts: dict) -> dict:
     }
 
 
+def row_at(history: dict, epoch: int | None = None) -> dict:
+    """A history's row of `epoch` (None: its last)."""
+    rows = history["epochs"]
+    return rows[-1] if epoch is None else next(row for row in rows if row["epoch"] == epoch)
+
+
+def seed_zero_numbers(facts: dict) -> dict:
+    """Seed 0 of each activation at 12 epochs: its scores, and the diagnostics that say why
+    the activations differ (rows of epoch 0, before training; 1; and the last)."""
+    seed0 = {name: seeds[0] for name, seeds in facts["runs"].items() if 0 in seeds}
+    start, one, end = ({name: row_at(run, epoch) for name, run in seed0.items()} for epoch in (0, 1, None))
+    return {
+        "seed0": seed0, "at_start": start, "after_one": one, "at_end": end,
+        "seed0_pct": {name: 100 * run["test_accuracy"] for name, run in seed0.items()},
+        "conv1_below_relu": start["relu"]["grad_norm_conv1"] / start["sigmoid"]["grad_norm_conv1"],
+        "conv1_below_dense": start["sigmoid"]["grad_norm_dense1"] / start["sigmoid"]["grad_norm_conv1"],
+        "others_after_one": min(row["val_accuracy"] for name, row in one.items() if name != "sigmoid"),
+        "dense_dead_pct": {moment: {name: 100 * row["dead_fraction_act_dense1"] for name, row in rows.items()}
+                           for moment, rows in (("start", start), ("one", one), ("end", end))},
+    }  # fmt: skip
+
+
+def seed_zero_table(facts: dict) -> str:
+    lines = ["| activation | test accuracy | test loss | best epoch |", "|---|---|---|---|"]
+    for name in facts["rows"]:  # In the summary's order.
+        run = facts["seed0"][name]
+        lines.append(f"| {facts['rows'][name]['label']} | {run['test_accuracy']:.4f} | {run['test_loss']:.4f} "
+                     f"| {run['best_epoch']} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def short_label(name: str) -> str:
+    """'Leaky ReLU' for 'Leaky ReLU (0.2)': the label without its parenthesis."""
+    return activations.get(name).label.split(" (")[0]
+
+
+def clip_numbers(facts: dict) -> dict:
+    """The clip sweep's folders by clip value, and how much each clip clipped."""
+    by_clip = {folder["config"].clip_value: folder for folder in facts["folders"].values()}
+    clipped = {clip: {name: 100 * (results_index.mean_clipped_fraction(folder["histories"], name) or 0.0)
+                      for name in folder["rows"]} for clip, folder in by_clip.items()}  # fmt: skip
+    moves = [abs(by_clip[0.001]["rows"][name]["test_accuracy_mean"] - by_clip[0.5]["rows"][name]["test_accuracy_mean"])
+             for name in by_clip[0.5]["rows"]]  # fmt: skip
+    return {"by_clip": by_clip, "clipped_pct_0001": clipped[0.001], "clipped_pct_05_max": max(clipped[0.5].values()),
+            "largest_move_pp": 100 * max(moves)}  # fmt: skip
+
+
+def clip_table(facts: dict) -> str:
+    by_clip = facts["by_clip"]
+    names = list(by_clip[0.5]["rows"])
+    lines = ["| clip | " + " | ".join(map(short_label, names)) + " |", "|---" * (len(names) + 1) + "|"]
+    for clip, label in ((0.5, "value 0.5 (the article's)"), (0.001, "value 0.001"), (None, "none")):
+        rows = by_clip[clip]["rows"]
+        lines.append(f"| {label} | " + " | ".join(report.format_mean_std(rows[name]["test_accuracy_mean"],
+                                                                        rows[name]["test_accuracy_std"])
+                                                  for name in names) + " |")  # fmt: skip
+    fractions = facts["clipped_pct_0001"]
+    lines.append("| mean clipped fraction at 0.001 | " + " | ".join(f"{fractions[name] / 100:.3f}" for name in names) + " |")
+    return "\n".join(lines)
+
+
+def clip_verdicts(facts: dict) -> str:
+    return "\n".join(f"- `{name}`: {folder['headline']}" for name, folder in facts["folders"].items())
+
+
+def median_final(histories: list[dict], name: str, column: str) -> float:
+    return float(np.median([row_at(history)[column] for history in histories if history["activation"] == name]))
+
+
+def gelu_paper_numbers(facts: dict) -> dict:
+    """The MLP sweep: each group's (dropout 0, 0.5) tuned rates and, at them, the median
+    curves the paper draws; every folder's median final training loss."""
+    folders = [results_index.Folder(name, folder["settings"], folder["histories"], folder["design"])
+               for name, folder in facts["folders"].items()]  # fmt: skip
+    margin = next(iter(facts["folders"].values()))["config"].margin / 100
+    tuned = results_index.tuned_learning_rates(results_index.sweeps(folders), margin)
+    final, groups, verdicts = {}, {}, {}
+    training = "loss_without_dropout"
+    for name, folder in facts["folders"].items():
+        config = folder["config"]
+        key = f"{config.learning_rate:g}/{config.dropout or 0:g}"
+        final[key] = {activation: median_final(folder["histories"], activation, training) for activation in folder["rows"]}
+    for csv_file, result in tuned:
+        dropout = f"{result.folders[0].settings['dropout'] or 0:.1f}"  # "0.0", "0.5": keys a quote can name
+        lines = results_index.tuned_section(csv_file, result)
+        verdicts[dropout] = "\n".join([lines[5], ""] + lines[7:9 + len(result.choices)])
+        groups[dropout] = {}
+        for activation, choice in result.choices.items():
+            folder = next(f for f in facts["folders"].values()
+                          if f["config"].learning_rate == choice.learning_rate and f"{f['config'].dropout or 0:.1f}" == dropout)
+            epochs, median, _, _ = drawing.epoch_quartiles(folder["histories"], activation, "val_loss")
+            runs = [h for h in folder["histories"] if h["activation"] == activation]
+            groups[dropout][activation] = {
+                "rate": choice.learning_rate, "row": folder["rows"][activation],
+                "train_loss": median_final(folder["histories"], activation, training),
+                "best_val_loss": float(np.min(median)), "best_val_epoch": int(epochs[np.argmin(median)]),
+                "dead_pct": low_high(100 * row_at(run)["dead_fraction_act_dense1"] for run in runs),
+                "dead_pct_start": low_high(100 * row_at(run, 0)["dead_fraction_act_dense1"] for run in runs),
+                "accuracies": low_high(run["test_accuracy"] for run in runs),
+            }  # fmt: skip
+    return {"final": final, "tuned": groups, "tuned_verdicts": verdicts,
+            "tuned_accuracy": {dropout: low_high(group[name]["row"]["test_accuracy_mean"] for name in group)
+                               for dropout, group in groups.items()}}  # fmt: skip
+
+
+def gelu_paper_table(facts: dict) -> str:
+    lines = ["| dropout | activation | training log loss, epoch 20 | lowest validation log loss (epoch) | test accuracy |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for dropout, group in facts["tuned"].items():
+        lowest = min(group.values(), key=lambda numbers: numbers["train_loss"])
+        best_val = min(group.values(), key=lambda numbers: numbers["best_val_loss"])
+        for name, numbers in sorted(group.items(), key=lambda item: item[1]["train_loss"]):
+            train = f"{numbers['train_loss']:.4f}"
+            val = f"{numbers['best_val_loss']:.4f}"
+            lines.append(f"| {float(dropout):g} | {short_label(name)} | {f'**{train}**' if numbers is lowest else train} | "
+                         f"{f'**{val}**' if numbers is best_val else val} ({numbers['best_val_epoch']}) | "
+                         f"{report.format_mean_std(numbers['row']['test_accuracy_mean'], numbers['row']['test_accuracy_std'])} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 COMPARISONS = [
     Comparison("five-seed", "python compare_activations.py --epochs 3 --seeds 5",
                recorded="benchmarks/data/recorded_runs.json", derive=five_seed_numbers),
+    # Seed 0 of the 12-epoch --seeds auto run: the numbers `--epochs 12` gives (same seed, CPU type and threads).
+    Comparison("twelve-epochs-seed-0", "python compare_activations.py --epochs 12 --seeds auto --max-seeds 10",
+               derive=seed_zero_numbers),
+    Comparison("clip-sweep", "python compare_activations.py --epochs 2 --seeds 3 --train-limit 12000 "
+               "--clip-value 0.5 0.001 --no-clip", derive=clip_numbers),
+    Comparison("gelu-paper", "python compare_activations.py --model mlp --activations gelu relu elu --dropout 0 0.5 "
+               "--learning-rate 0.001 0.0001 0.00001 --seeds 5 --epochs 20 --validation-split 0.0833333 --no-clip "
+               "--loss-without-dropout --workers 2", derive=gelu_paper_numbers),
 ]  # fmt: skip
 
 
 BLOCKS = [
     Block("docs/results.md", "five-seed verdict", "five-seed", lambda facts: facts["verdict_block"]),
+    Block("docs/results.md", "twelve epochs, seed 0", "twelve-epochs-seed-0", seed_zero_table),
+    Block("docs/results.md", "clip sweep", "clip-sweep", clip_table),
+    Block("docs/results.md", "clip sweep verdicts", "clip-sweep", clip_verdicts),
+    Block("docs/results.md", "gelu paper", "gelu-paper", gelu_paper_table),
+    Block("docs/results.md", "gelu paper verdict without dropout", "gelu-paper",
+          lambda facts: facts["tuned_verdicts"]["0.0"]),
+    Block("docs/results.md", "gelu paper verdict with dropout 0.5", "gelu-paper",
+          lambda facts: facts["tuned_verdicts"]["0.5"]),
 ]
 
 QUOTES = [
@@ -146,10 +284,63 @@ QUOTES = [
                                           "and {sigmoid_failed_seeds[1]}."),
     Quote("docs/results.md", "five-seed", "It reached {sigmoid_learned[low]:.2f}–{sigmoid_learned[high]:.2f} on the "
                                           "first three"),
+    # docs/results.md, "One seed, 12 epochs".
+    Quote("docs/results.md", "twelve-epochs-seed-0", "ReLU's {seed0_pct[relu]:.2f}% matches"),
+    Quote("docs/results.md", "twelve-epochs-seed-0",
+          "Its first-layer gradient norm before training is {at_start[sigmoid][grad_norm_conv1]:.4f}, "
+          "{conv1_below_relu:.0f} times smaller than ReLU's ({at_start[relu][grad_norm_conv1]:.3f}) and "
+          "{conv1_below_dense:.0f} times smaller than its own dense layer's ({at_start[sigmoid][grad_norm_dense1]:.1f})"),
+    Quote("docs/results.md", "twelve-epochs-seed-0", "Its validation accuracy is {after_one[sigmoid][val_accuracy]:.2f} "
+                                                     "after one epoch, where every other activation is at "
+                                                     "{others_after_one:.2f}"),
+    Quote("docs/results.md", "twelve-epochs-seed-0", "Its dense layer has {dense_dead_pct[start][relu]:.1f}% dead units "
+                                                     "at initialisation, {dense_dead_pct[one][relu]:.0f}% after the first "
+                                                     "epoch and {dense_dead_pct[end][relu]:.1f}% at the end"),
+    Quote("docs/results.md", "twelve-epochs-seed-0", "Sigmoid saturates {dense_dead_pct[one][sigmoid]:.0f}% of its "
+                                                     "dense units after the first epoch"),
+    Quote("docs/results.md", "twelve-epochs-seed-0",
+          "Its output standard deviation by layer is {at_start[selu][act_std_act_conv1]:.2f} / "
+          "{at_start[selu][act_std_act_conv2]:.2f} / {at_start[selu][act_std_act_dense1]:.2f} before training and "
+          "{at_end[selu][act_std_act_conv1]:.2f} / {at_end[selu][act_std_act_conv2]:.2f} / "
+          "{at_end[selu][act_std_act_dense1]:.1f} after 12 epochs"),
+    # README.md and docs/results.md, the clip sweep.
+    Quote("README.md", "clip-sweep", "At `clipvalue=0.5` the clip changed {clipped_pct_05_max:.0f}% of the gradient "
+                                     "elements for every activation"),
+    Quote("README.md", "clip-sweep", "a clip of 0.001, which does clip ({clipped_pct_0001[selu]:.0f}% of SELU's "
+                                     "elements), still moved no activation by more than {largest_move_pp:.2f} pp"),
+    Quote("docs/results.md", "clip-sweep", "It changes {clipped_pct_0001[selu]:.0f}% of SELU's gradient elements, "
+                                           "{clipped_pct_0001[sigmoid]:.0f}% of sigmoid's and "
+                                           "{clipped_pct_0001[relu]:.0f}% of ReLU's, and moves no activation's accuracy "
+                                           "by more than {largest_move_pp:.2f} pp"),
+    # README.md and docs/results.md, the GELU paper's MLP.
+    Quote("README.md", "gelu-paper", "{tuned[0.0][gelu][train_loss]:.4f} against ReLU's {tuned[0.0][relu][train_loss]:.4f} "
+                                     "and ELU's {tuned[0.0][elu][train_loss]:.4f} without dropout, "
+                                     "{tuned[0.5][gelu][train_loss]:.4f} against ELU's {tuned[0.5][elu][train_loss]:.4f} "
+                                     "and ReLU's {tuned[0.5][relu][train_loss]:.4f} with dropout 0.5"),
+    Quote("docs/results.md", "gelu-paper", "At 1e-4 without dropout ReLU ends lowest ({final[0.0001/0][relu]:.4f} "
+                                           "against GELU's {final[0.0001/0][gelu]:.4f})"),
+    Quote("docs/results.md", "gelu-paper", "without dropout the three means lie between {tuned_accuracy[0.0][low]:.4f} "
+                                           "and {tuned_accuracy[0.0][high]:.4f}"),
+    Quote("docs/results.md", "gelu-paper", "with dropout GELU's {tuned[0.5][gelu][row][test_accuracy_mean]:.4f} is far "
+                                           "above ELU's {tuned[0.5][elu][row][test_accuracy_mean]:.4f} and ReLU's "
+                                           "{tuned[0.5][relu][row][test_accuracy_mean]:.4f}"),
+    Quote("docs/results.md", "gelu-paper", "its first hidden layer ends with {tuned[0.5][relu][dead_pct][low]:.0f}–"
+                                           "{tuned[0.5][relu][dead_pct][high]:.0f}% dead units (derivative 0 on every "
+                                           "probe image; {tuned[0.5][relu][dead_pct_start][low]:.0f}–"
+                                           "{tuned[0.5][relu][dead_pct_start][high]:.0f}% at initialisation), and its "
+                                           "test accuracy spreads from {tuned[0.5][relu][accuracies][low]:.2f} to "
+                                           "{tuned[0.5][relu][accuracies][high]:.2f} over the seeds"),
+    Quote("docs/results.md", "gelu-paper", "(training loss {final[0.0001/0.5][relu]:.2f} at 1e-4 and "
+                                           "{final[1e-05/0.5][relu]:.2f} at 1e-5 after 20 epochs)"),
 ]  # fmt: skip
 
 FIGURES = [
     Figure("docs/pairwise.png", "five-seed", "pairwise.png", folder="mnist-e3-b128-lr0.001-clipvalue0.5-cce-val0.1"),
+    Figure("docs/sweep_clip_value.png", "clip-sweep", "sweep_clip_value.png"),
+    Figure("docs/mlp_median_loss_no_dropout.png", "gelu-paper",
+           "tuned_median_loss_mnist-mlp-e20-b128-noclip-cce-val0.0833333.png"),
+    Figure("docs/mlp_median_loss_dropout0.5.png", "gelu-paper",
+           "tuned_median_loss_mnist-mlp-e20-b128-noclip-cce-val0.0833333-dropout0.5.png"),
 ]
 
 
