@@ -110,8 +110,8 @@ def check_block(block, facts: dict, documents: dict[str, str], outcome: Outcome,
     if body != expected and not wrong:
         wrong = 1  # The same numbers in other words: the table's layout or wording changed.
     outcome.add(len(recomputed), wrong, None if body == expected else (
-        f"{block.document}: the table '{block.name}' differs from its recomputation in {wrong} places; "
-        "regenerate it with --write"))  # fmt: skip
+        f"{block.document}: the table '{block.name}' differs from its recomputation ({wrong} of its "
+        f"{len(recomputed)} numbers, or its words); regenerate it with --write"))  # fmt: skip
 
 
 def check_figure(figure, outcome: Outcome, drawn: Path, write: bool) -> None:
