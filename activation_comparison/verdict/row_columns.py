@@ -3,7 +3,7 @@ membership in accuracy, the second (new-images) set's, and the comparison with t
 
 import numpy as np
 
-from activation_comparison.verdict import decision, sequential
+from activation_comparison.verdict import decision, power, sequential
 
 
 def bound_columns(bounds: dict, k: int, member: bool, top_error: float | None, margin: float) -> dict:
@@ -49,10 +49,10 @@ def top_columns(scores, failed, result, ranked, name, top, top_error, margin, le
     se, df = float(result["pairs"]["se"][t, k]), float(result["pairs"]["df"][t, k])
     if len(seeds) >= 2 and np.isfinite(se) and se > 0 and np.isfinite(df):
         margin_log = sequential.margin_in_log_error(margin, top_error)
-        columns["power_at_margin"] = decision.power(margin_log, se, df, level)
-        detectable = decision.detectable_difference(se, df, level)
+        columns["power_at_margin"] = power.power(margin_log, se, df, level)
+        detectable = power.detectable_difference(se, df, level)
         # In accuracy at the top's error; beyond 100 pp nothing is detectable: left blank.
         detectable = top_error * (np.exp(detectable) - 1.0)
         columns["detectable_difference"] = float(detectable) if detectable <= 1.0 else None
-        columns["seeds_for_margin"] = decision.seeds_needed(margin_log, se, len(seeds), df, level)
+        columns["seeds_for_margin"] = power.seeds_needed(margin_log, se, len(seeds), df, level)
     return columns

@@ -42,7 +42,7 @@ def spending(looks, alpha: float = decision.ALPHA) -> list[float]:
 
 
 def look_decision(y, alive, level_alpha: float, margin_log: float | None = None,
-                  outlier_quantile: float = decision.OUTLIER_QUANTILE) -> dict:  # fmt: skip
+                  outlier_quantile=decision.outlier_quantiles) -> dict:  # fmt: skip
     """One look: who stays, and whether to stop.
 
     `y` (..., K, S) log errors with NaN for runs not made; `alive` (..., K) the activations
@@ -71,7 +71,7 @@ def margin_in_log_error(margin: float, error: float) -> float:
 METHOD = "log-error step-down best set, alpha spent over looks (Pocock-type Lan-DeMets)"
 # The verdict's version: raise it whenever a change can move a decision (decision.py, the
 # looks or their alpha), so a folder says which method took each of its looks.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
 
 
 def design(activations, max_seeds: int, margin: float, alpha: float = decision.ALPHA) -> dict:
