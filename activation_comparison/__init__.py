@@ -15,3 +15,29 @@ training and setup; verdict imports setup only; reporting imports verdict and se
 figures import setup only. Reporting and figures read records (plain dicts), never live
 Keras objects.
 """
+
+
+def load(path):
+    """A results folder's result (`reporting.folder_result.FolderResult`), computed once from
+    the folder: `.verdict` (the headline), `.rows` (one row per activation, read like a dict),
+    `.table()` (a pandas DataFrame) and `.figure(name)` (a matplotlib Figure). The folder is
+    judged at its own margin, the one it was summarised at."""
+    # Imported here, so that importing the package (for its command line, say) loads nothing.
+    from activation_comparison.execution import quiet_start
+
+    quiet_start.import_backend()
+    from activation_comparison.reporting import folder_result
+
+    return folder_result.load(path)
+
+
+def run(**settings):
+    """Train and summarise one run folder as the command line does, and return its result
+    (as `load` does). `settings` are the command line's settings and flags with underscores:
+    run(epochs=1, train_limit=300, activations=["relu", "gelu"], results_dir="results").
+    A bad argument raises `UsageError` with the command line's one-line message."""
+    from activation_comparison import experiment
+    from activation_comparison.execution import quiet_start
+
+    quiet_start.import_backend()
+    return experiment.run(**settings)
