@@ -14,7 +14,12 @@ list: setup imports nothing of the others; training imports setup; execution imp
 training and setup; verdict imports setup only; reporting imports verdict and setup;
 figures import setup only. Reporting and figures read records (plain dicts), never live
 Keras objects.
+
+From Python: `load(path)` gives a results folder's result, `run(**settings)` trains one
+folder as the command line does and gives its result (docs/notebook.md).
 """
+
+from activation_comparison.setup.errors import UsageError  # noqa: F401 (the one error a user can fix)
 
 
 def load(path):
@@ -36,8 +41,9 @@ def run(**settings):
     (as `load` does). `settings` are the command line's settings and flags with underscores:
     run(epochs=1, train_limit=300, activations=["relu", "gelu"], results_dir="results").
     A bad argument raises `UsageError` with the command line's one-line message."""
-    from activation_comparison import experiment
     from activation_comparison.execution import quiet_start
 
     quiet_start.import_backend()
+    from activation_comparison import experiment
+
     return experiment.run(**settings)

@@ -37,7 +37,8 @@ def run(results_dir="results", data: str | None = None, force: bool = False, thr
     the other arguments its flags of the same names. Returns the folder's result. Bad
     arguments raise UsageError with the command line's one-line message, before anything
     trains."""
-    config = ExperimentConfig.from_settings(settings)
+    options = ("results_dir", "data", "force", "threads", "workers", "ray", "gpus_per_run", "verbose")
+    config = ExperimentConfig.from_settings(settings, options)
     execution.check_options(threads, workers, ray, gpus_per_run)
     if config.tensorboard:
         tensorboard_log.check_installed()

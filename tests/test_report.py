@@ -214,3 +214,55 @@ def test_the_summary_says_when_every_epoch_is_its_parts_and_is_silent_for_older_
     assert "every one of the 2 epochs took at most 10% longer than its timed parts" in text
     text = markdown(HISTORIES)
     assert "timed parts" not in text  # Histories from before the parts were recorded.
+
+
+def with_predictions(history, correct):
+    """The history with per-image predictions: `correct` images right of 100."""
+    labels = np.zeros(100, dtype=int)
+    predicted = np.where(np.arange(100) < correct, 0, 1)
+    return history | {"test_accuracy": correct / 100, "test_predictions": {"label": labels, "predicted": predicted,
+                                                                          "p_true": np.ones(100)}}  # fmt: skip
+
+
+def test_the_answer_comes_first_in_plain_sentences_then_the_table_the_figures_and_the_method():
+    # One seed each, with predictions: the headline's McNemar test has p-values; the answer does not.
+    histories = [with_predictions(record(name, 0, 0.9), correct) for name, correct in
+                 (("relu", 95), ("elu", 60), ("sigmoid", 10))]  # fmt: skip
+    histories[2]["test_accuracy"] = 0.1  # Stuck at chance.
+    result = result_of(histories)
+    text = report.summary_markdown(result, ["test_accuracy.png"])
+    title, answer, table = text.split("\n\n")[:3]
+    sentences = [part for part in answer.split(". ") if part]
+    assert len(sentences) <= 3 and "p_holm" not in answer and "McNemar" not in answer
+    assert answer.startswith("ReLU has the highest test accuracy (0.9500), but 1 seed per activation cannot rank")
+    assert "Sigmoid's run failed to train" in answer and "--seeds 3" in answer
+    assert table.startswith("| activation |") and "McNemar p_holm" in table  # The p-values stay in the table.
+    figures = text.index("## test_accuracy.png")
+    assert text.index(table) < figures < text.index("## pairwise.png") < text.index("## How these numbers were made")
+    pairwise = text.split("## pairwise.png\n\n")[1].split("\n")[0]
+    assert pairwise.startswith("Not drawn: a pair needs at least 3 seeds of two activations")
+    method = text.split("## How these numbers were made")[1]
+    assert "exact binomial test" in method and "docs/statistics.md" in method
+
+
+def test_a_gap_below_a_hundredth_of_a_point_reads_as_the_headline_writes_it():
+    row = {"verdict": "worse", "below_best_by_at_least": 0.00004, "best_set_low": -0.01}
+    assert report.format_gap_bound(row) == "≥ 0.004 below"
+    assert report.format_gap_bound(row | {"below_best_by_at_least": 0.0109}) == "≥ 1.09 below"
+
+
+def test_the_summary_names_the_machine_mix_in_one_sentence():
+    xeon = {"cpu_model": "Intel(R) Xeon(R) Platinum 8488C", "cpu_features": ["avx2", "avx512f", "amx_bf16"],
+            "intra_op_threads": 1, "versions": {"keras": "3.15.1", "tensorflow": "2.21.0", "numpy": "2.1"}}  # fmt: skip
+    epyc = xeon | {"cpu_model": "AMD EPYC 9R14 96-Core Processor", "cpu_features": ["avx2", "avx512f", "avx512_bf16"]}
+    histories = [record("relu", s, a) | {"machine": xeon if s < 3 else epyc} for s, a in enumerate(RELU)]
+    histories += [record("sigmoid", s, a) | {"machine": xeon} for s, a in enumerate(SIGMOID)]
+    text = markdown(histories)
+    (sentence,) = [line for line in text.splitlines() if line.startswith("Runs ran on")]
+    assert sentence == ("Runs ran on 2 CPU types: 7 on Intel Xeon Platinum 8488C (AMX) and 1 on AMD EPYC 9R14 "
+                        "(AVX-512 BF16); keras 3.15.1 and tensorflow 2.21.0 throughout.")  # fmt: skip
+    newer = [h | {"machine": h["machine"] | {"versions": h["machine"]["versions"] | {"tensorflow": "2.22.0"}}}
+             if h["seed"] == 0 else h for h in histories]  # fmt: skip
+    assert "library versions differ: 6 with tensorflow 2.21.0 and 2 with tensorflow 2.22.0" in markdown(newer)
+    alike = [h | {"machine": xeon} for h in histories]
+    assert "Runs ran on" not in markdown(alike) and "Runs ran on" not in markdown(HISTORIES)

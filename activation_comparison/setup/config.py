@@ -254,17 +254,19 @@ class ExperimentConfig:
         return "-".join(tokens)
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "ExperimentConfig":
-        """One checked config from keyword settings, as `activation_comparison.run` takes them.
-        An unknown name, or several values of a swept setting, is refused in one line; `no_clip`
-        and a clip norm without a clip value read as the command line's flags do."""
+    def from_settings(cls, settings: dict, options: tuple[str, ...] = ()) -> "ExperimentConfig":
+        """One checked config from keyword settings, as `activation_comparison.run` takes them
+        beside its `options` (results_dir, workers, ...). An unknown name, or several values of
+        a swept setting, is refused in one line; `no_clip` and a clip norm without a clip
+        value read as the command line's flags do."""
         settings = dict(settings)
         for name, value in settings.items():
             if name not in SETTINGS and name != "no_clip":
-                close = difflib.get_close_matches(name, SETTINGS, n=1)
+                known = [*SETTINGS, "no_clip", *options]
+                close = difflib.get_close_matches(name, known, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
-                raise UsageError(f"unknown setting {name!r}{hint}; the settings are the command line's flags with "
-                                 f"underscores: {', '.join(SETTINGS)}")  # fmt: skip
+                raise UsageError(f"unknown setting {name!r}{hint}; run() takes the command line's flags with "
+                                 f"underscores: {', '.join(known)}")  # fmt: skip
             if name in SETTINGS and SETTINGS[name].sweep and isinstance(value, (list, tuple)):
                 raise UsageError(f"{name}: run() makes one run folder, so give one value, not {value!r} "
                                  "(the command line sweeps several)")  # fmt: skip
