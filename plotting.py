@@ -15,16 +15,16 @@ import numpy as np
 
 import activations
 from activation_comparison.figures import diagnostic_figures, verdict_figures
-from activation_comparison.figures.drawing import (draw_quartiles, draw_series, epoch_ticks, name_settings, plt,
-                                                   save_figure)  # fmt: skip
+from activation_comparison.figures.drawing import (draw_quartiles, draw_series, epoch_ticks, name_settings,
+                                                   one_epoch_shift, plt, save_figure)  # fmt: skip
 from activation_comparison.setup.config import UsageError
 
 
 def curves_figure(histories, column, order, ylabel, title):
     """One mean curve per activation of a history column against the epoch."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for activation in order:
-        draw_series(ax, histories, activation, column)
+    for position, activation in enumerate(order):
+        draw_series(ax, histories, activation, column, shift=one_epoch_shift(position, len(order)))
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -95,11 +95,12 @@ def median_loss_figure(histories, order):
     """
     without_dropout = any(row.get("loss_without_dropout") is not None for h in histories for row in h["epochs"])
     training = "loss_without_dropout" if without_dropout else "loss"
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for activation in order:
-        label = activations.get(activation).label
-        draw_quartiles(ax, histories, activation, training, f"{label}, training")
-        draw_quartiles(ax, histories, activation, "val_loss", f"{label}, validation", linestyle="--", alpha=0.55)
+    fig, ax = plt.subplots(figsize=(9.5, 4.5))
+    for position, activation in enumerate(order):
+        label, shift = activations.get(activation).label, one_epoch_shift(position, len(order))
+        draw_quartiles(ax, histories, activation, training, f"{label}, training", shift=shift)
+        draw_quartiles(ax, histories, activation, "val_loss", f"{label}, validation", linestyle="--", alpha=0.55,
+                       shift=shift)  # fmt: skip
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("log loss (median over seeds, band: quartiles)")
@@ -107,7 +108,8 @@ def median_loss_figure(histories, order):
     ax.set_title(f"Median training loss ({which}) and validation loss", fontsize="medium")
     epoch_ticks(ax)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small", ncol=2)
+    # Beside the axes: two entries per activation would cover the curves.
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 

@@ -104,7 +104,13 @@ def epoch_quartiles(histories: list[dict], activation: str, column: str):
     return epochs, quartiles[:, 0], quartiles[:, 1], quartiles[:, 2]
 
 
-def draw_quartiles(ax, histories, activation, column, label, linestyle="-", alpha=1.0):
+def one_epoch_shift(position: int, count: int) -> float:
+    """How far the `position`-th of `count` activations' points sit beside the epoch when a
+    run has one epoch, so that points of equal value stay apart."""
+    return 0.08 * (position - (count - 1) / 2)
+
+
+def draw_quartiles(ax, histories, activation, column, label, linestyle="-", alpha=1.0, shift=0.0):
     """One activation's median curve of `column` with its interquartile band."""
     spec = activations.get(activation)
     epochs, median, low, high = epoch_quartiles(histories, activation, column)
@@ -113,7 +119,7 @@ def draw_quartiles(ax, histories, activation, column, label, linestyle="-", alph
         # One epoch: a point, its quartiles as a bar (a band one epoch wide would not show).
         band = np.isfinite(low[finite]) & np.isfinite(high[finite])
         spread = np.array([median[finite] - low[finite], high[finite] - median[finite]]) if band.all() else None
-        ax.errorbar(epochs[finite], median[finite], yerr=spread, color=spec.color, alpha=alpha, label=label,
+        ax.errorbar(epochs[finite] + shift, median[finite], yerr=spread, color=spec.color, alpha=alpha, label=label,
                     marker="o" if linestyle == "-" else "D", markersize=6, linestyle="none", capsize=3)  # fmt: skip
     elif finite.any():
         ax.plot(epochs[finite], median[finite], color=spec.color, linestyle=linestyle, alpha=alpha, label=label)
@@ -129,11 +135,12 @@ def diverged_epochs(histories: list[dict], activation: str) -> list[int]:
     ]
 
 
-def draw_series(ax, histories, activation, column, label=None):
+def draw_series(ax, histories, activation, column, label=None, shift=0.0):
     """One activation's mean curve with a ± std band; crosses mark divergence.
 
     A cross sits on the last value before the divergence; a run that diverged before any
-    value was recorded gets its cross near the top of the panel, so it is never lost.
+    value was recorded gets its cross near the top of the panel, so it is never lost. A
+    curve of one epoch is a point, moved `shift` epochs aside (`one_epoch_shift`).
     """
     spec = activations.get(activation)
     epochs, means, stds = epoch_series(histories, activation, column)
@@ -142,7 +149,7 @@ def draw_series(ax, histories, activation, column, label=None):
         label = spec.label + (f" (diverged ×{len(diverged)})" if diverged else "")
     if len(epochs) == 1:
         # One epoch: a point, its ± std as a bar (a band one epoch wide would not show).
-        ax.errorbar(epochs, means, yerr=stds if stds.any() else None, marker="o", markersize=7, capsize=3,
+        ax.errorbar(epochs + shift, means, yerr=stds if stds.any() else None, marker="o", markersize=7, capsize=3,
                     linestyle="none", color=spec.color, label=label)  # fmt: skip
     elif len(epochs):
         ax.plot(epochs, means, marker="o", markersize=3, color=spec.color, label=label)
