@@ -5,7 +5,7 @@
                 checkpoints, TensorBoard
     execution/  where runs execute: in this process, in worker processes, or on Ray
     verdict/    numbers from records: statistics, the best set, failures, per-image noise
-    reporting/  records and verdicts into words and tables: summary, index, tuned verdict
+    reporting/  a folder's result, computed once; words and tables: summary, index, tuned verdict
     figures/    matplotlib drawings of saved histories and verdicts
 
 `experiment.py` ties them together for one run folder, and `plan.py` says what a command
