@@ -115,19 +115,6 @@ def build_parser() -> ArgumentParser:
     return parser  # fmt: skip
 
 
-def check_execution_flags(options) -> None:
-    checks = [
-        (options.threads is None or options.threads >= 1, f"--threads must be at least 1, got {options.threads}"),
-        (options.workers is None or options.workers >= 1, f"--workers must be at least 1, got {options.workers}"),
-        (options.gpus_per_run >= 0, f"--gpus-per-run must be 0 or more, got {options.gpus_per_run}"),
-        (options.ray is None or options.workers is None, "--workers and --ray both decide where runs execute: give one"),
-        (options.gpus_per_run == 0 or options.ray is not None, "--gpus-per-run applies to Ray tasks: add --ray"),
-    ]  # fmt: skip
-    for passed, message in checks:
-        if not passed:
-            raise UsageError(message)
-
-
 def clip_settings(options) -> list[dict]:
     """{clip_value, clip_norm} for each clip setting asked for, in the order given: the two
     clip flags and --no-clip are one swept choice, since Keras takes at most one clip."""
@@ -179,7 +166,7 @@ def main(argv=None) -> int:
     try:
         options = build_parser().parse_args(argv)
         configs = configs_from_arguments(options)
-        check_execution_flags(options)
+        execution.check_options(options.threads, options.workers, options.ray, options.gpus_per_run)
         if options.tensorboard:
             tensorboard_log.check_installed()
         if options.plan:
@@ -194,13 +181,14 @@ def main(argv=None) -> int:
         threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
         runner = execution.make_runner(dataset, options.workers, threads, options.ray, options.gpus_per_run)
         command = shlex.join(["python", "compare_activations.py", *argv])
+        known = {}  # Each folder's result, computed once by this command.
         try:
             for experiment_config in configs:
-                run_dir = experiment.run_experiment(
+                result = experiment.run_experiment(
                     experiment_config, dataset, Path(options.results_dir), force=options.force,
-                    command=command, runner=runner, threads=threads,
+                    command=command, runner=runner, threads=threads, known=known,
                 )  # fmt: skip
-                print(f"Results: {run_dir}")
+                print(f"Results: {result.path}")
         finally:
             runner.close()
     except UsageError as error:

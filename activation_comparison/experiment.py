@@ -1,8 +1,9 @@
 """The comparison: every (activation, seed) run of a configuration, then its summary,
 figures and the index of all run folders.
 
-This is the one place that writes result files; `training` returns records and `report`
-and `plotting` turn records into tables and figures.
+This is the one place that writes result files; `training` returns records, the folder's
+result (`FolderResult`) is computed once from the folder, and `report` and `plotting` turn
+it into tables and figures.
 """
 
 import concurrent.futures
@@ -14,17 +15,42 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison.figures import drawing
-from activation_comparison.reporting import epoch_timing, report, results_index, tuning
+from activation_comparison.reporting import epoch_timing, folder_result, report, results_index, tuning
 from activation_comparison.execution import execution
 from activation_comparison.setup import run_folder, storage
 from activation_comparison.verdict import sequential, verdict
-from activation_comparison.setup.config import AUTO, SETTINGS, ExperimentConfig, UsageError
-from activation_comparison.setup.data import Dataset, Split
+from activation_comparison.setup.config import AUTO, SETTINGS, ExperimentConfig, UsageError, margin_fraction
+from activation_comparison.setup.data import Dataset, Split, load_dataset
+from activation_comparison.training import tensorboard_log
 from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
 
 
 class RunFailed(Exception):
     """A run ended with an error that is not the user's input: a worker died or crashed."""
+
+
+def run(results_dir="results", data: str | None = None, force: bool = False, threads: int | None = None,
+        workers: int | None = None, ray: str | None = None, gpus_per_run: float = 0.0, verbose="auto",
+        **settings) -> folder_result.FolderResult:  # fmt: skip
+    """The command line's work from Python, for one run folder: `settings` are the command
+    line's settings with underscores (epochs=1, train_limit=300, activations=["relu", "gelu"]),
+    the other arguments its flags of the same names. Returns the folder's result. Bad
+    arguments raise UsageError with the command line's one-line message, before anything
+    trains."""
+    options = ("results_dir", "data", "force", "threads", "workers", "ray", "gpus_per_run", "verbose")
+    config = ExperimentConfig.from_settings(settings, options)
+    execution.check_options(threads, workers, ray, gpus_per_run)
+    if config.tensorboard:
+        tensorboard_log.check_installed()
+    dataset = load_dataset(config.dataset, data)
+    threads = execution.threads_per_run(threads, workers, ray is not None)
+    runner = execution.make_runner(dataset, workers, threads, ray, gpus_per_run, verbose)
+    command = f"activation_comparison.run({', '.join(f'{key}={value!r}' for key, value in settings.items())})"
+    try:
+        return run_experiment(config, dataset, Path(results_dir), force=force, verbose=verbose, command=command,
+                              runner=runner, threads=threads)  # fmt: skip
+    finally:
+        runner.close()
 
 
 def run_experiment(
@@ -36,32 +62,38 @@ def run_experiment(
     command: str = "",
     runner=None,
     threads: int | None = None,
-) -> Path:
-    """Train every (activation, seed) not yet finished, then write summary, figures, index.
+    known: dict | None = None,
+) -> folder_result.FolderResult:
+    """Train every (activation, seed) not yet finished, then write summary, figures, index;
+    return the folder's result.
 
     `runner` decides where runs execute (`execution.InProcess` by default, or worker
     processes, or Ray tasks); `threads` is each run's intra-op thread count (None: the
     backend's default). Whatever the runner, this loop claims each run's lock, and writes
-    its final history when its record comes back.
+    its final history when its record comes back. `known` (path -> result) keeps the
+    folder results this command has computed, so that a sweep's index does not compute
+    them again.
     """
+    known = {} if known is None else known
     results_dir = Path(results_dir)
     Split.of(data, config)  # A split that leaves nothing to train on is refused first.
     design = auto_design(config)
     run_dir = run_folder.open_run_folder(results_dir, config, data, command, threads, design)
     runner = runner or execution.InProcess(data, verbose)
 
+    looks = None
     if design is None:
         specs = [activations.get(name) for name in config.activations]
         train_runs(run_dir, [(spec, seed) for seed in range(config.seeds) for spec in specs],
                    config, runner, threads, force, "")  # fmt: skip
     else:
-        run_looks(run_dir, config, runner, threads, force)
+        looks = run_looks(run_dir, config, runner, threads, force)
 
     with storage.file_lock(run_dir / ".summary.lock"):
-        write_summary(run_dir, config)
+        result = write_summary(run_dir, config, looks, known)
     with storage.file_lock(results_dir / ".index.lock"):
-        write_index(results_dir, config.margin / 100)
-    return run_dir
+        write_index(results_dir, known)
+    return result
 
 
 def train_runs(run_dir: Path, plan: list, config: ExperimentConfig, runner, threads, force: bool, label: str) -> None:
@@ -114,41 +146,45 @@ def auto_design(config: ExperimentConfig) -> dict | None:
     """The planned looks and alpha spending of a `--seeds auto` folder; None for a fixed number."""
     if config.seeds != AUTO:
         return None
-    return sequential.design(config.activations, config.max_seeds, config.margin / 100)
+    return sequential.design(config.activations, config.max_seeds, margin_fraction(config.margin))
 
 
-def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: bool) -> None:
-    """`--seeds auto`: take the folder's planned looks in order, each look's runs one batch.
+def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: bool) -> sequential.Progress:
+    """`--seeds auto`: take the folder's planned looks in order, each look's runs one batch;
+    return the looks taken.
 
-    The looks are retaken from the finished runs every time (`sequential.replay`), so a
-    folder resumed after a kill continues from its last look with the same decisions. The
-    design is the one config.json recorded when the folder was made.
+    The looks are retaken from the finished runs (`sequential.replay`), so a folder resumed
+    after a kill continues from its last look with the same decisions; within one command a
+    look already taken is reused, so each look is decided once. The design is the one
+    config.json recorded when the folder was made.
     """
     design = run_folder.read_json_or_refuse(run_dir / "config.json")["design"]
     told = 0  # Looks already printed.
+    progress = None
     while True:
-        progress = looks_taken(run_dir, design)
+        progress = looks_taken(run_dir, design, progress)
         for look in progress.looks[told:]:
             print(f"look at {look.seeds} seeds: " + sequential.look_text(look), flush=True)
         told = len(progress.looks)
         run_folder.record_looks(run_dir, [sequential.look_record(look) for look in progress.looks])
         if progress.finished:
-            return
+            return progress
         look = design["looks"][len(progress.looks)]
         print(f"look {len(progress.looks) + 1} of {len(design['looks'])}: {len(progress.next_runs)} runs to reach "
               f"{look} seeds for {', '.join(progress.still_in)}", flush=True)  # fmt: skip
         plan = [(activations.get(name), seed) for name, seed in progress.next_runs]
         train_runs(run_dir, plan, config, runner, threads, force, f"[look {len(progress.looks) + 1}] ")
-        after = looks_taken(run_dir, design)
+        after = looks_taken(run_dir, design, progress)
         if len(after.looks) == len(progress.looks) and set(after.next_runs) == set(progress.next_runs):
             raise UsageError(f"{run_dir}: runs of this look are being trained by another process; "
                              "run the same command again when it is done")  # fmt: skip
 
 
-def looks_taken(run_dir: Path, design: dict) -> sequential.Progress:
-    """The folder's looks, retaken from its finished runs."""
+def looks_taken(run_dir: Path, design: dict, previous: sequential.Progress | None = None) -> sequential.Progress:
+    """The folder's looks, retaken from its finished runs; those of `previous` that saw the
+    same runs are reused."""
     scores, failed = verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"])
-    return sequential.replay(scores, failed, design)
+    return sequential.replay(scores, failed, design, previous=previous)
 
 
 def claim_run(run_dir: Path, activation: str, seed: int, prefix: str, force: bool):
@@ -208,53 +244,49 @@ def estimate_remaining(run_dir: Path, runs: int, config: ExperimentConfig, worke
     return f"ETA {total / 60:.0f} min" if total >= 60 else f"ETA {total:.0f} s"
 
 
-def write_summary(run_dir: Path, config: ExperimentConfig) -> list[dict]:
-    histories = run_folder.read_histories(run_dir)
-    margin = config.margin / 100  # The flag is in percentage points.
-    design = (run_folder.read_json_or_refuse(run_dir / "config.json") or {}).get("design")
-    result = report.comparison(histories, margin, design)  # Once: the table, the words, the CSV.
-    rows = report.summarize(histories, margin, result)
-    storage.write_csv(run_dir / "summary.csv", rows, report.summary_columns(rows))
-    order = report.activation_order(h["activation"] for h in histories)
-    figures = plotting.plot_all(histories, run_dir, order, config.describe())
-    storage.write_text(
-        run_dir / "summary.md", report.summary_markdown(config, rows, figures, histories, margin, result)
-    )
-    return rows
+def write_summary(run_dir: Path, config: ExperimentConfig, looks: sequential.Progress | None = None,
+                  known: dict | None = None) -> folder_result.FolderResult:  # fmt: skip
+    """summary.csv, the figures and summary.md, all from the folder's result, computed once at
+    this command's margin, which config.json then records as the folder's."""
+    run_folder.record_summary(run_dir, config.margin)
+    result = folder_result.load(run_dir, known={} if known is None else known, looks=looks)
+    storage.write_csv(run_dir / "summary.csv", [dict(row) for row in result.rows], result.columns())
+    figures = plotting.plot_all(result, run_dir, config.describe())
+    storage.write_text(run_dir / "summary.md", report.summary_markdown(result, figures))
+    return result
 
 
-def write_index(results_dir: Path, margin: float = verdict.DEFAULT_MARGIN) -> None:
-    """results/index.md with every run folder's verdict, a figure per sweep, and per
-    learning-rate sweep the tuned verdict's table (`tuned_learning_rate*.csv`)."""
+def write_index(results_dir: Path, known: dict | None = None) -> None:
+    """results/index.md with every run folder's verdict at its own margin, a figure per
+    sweep, and per learning-rate sweep the tuned verdict's table (`tuned_learning_rate*.csv`).
+    `known` holds the folder results this command has computed already."""
+    known = {} if known is None else known
     folders = []
     for config_path in sorted(results_dir.glob("*/config.json")):
         try:
-            saved = storage.read_json(config_path)
-            histories = run_folder.read_histories(config_path.parent)
+            result = folder_result.load(config_path.parent, known=known)
         except (ValueError, UsageError) as error:
             print(f"index: {config_path.parent.name} left out ({error})", flush=True)
             continue
-        if saved and "config" in saved and histories:
-            settings = ExperimentConfig.identity(saved["config"])
-            folders.append(results_index.Folder(config_path.parent.name, settings, histories, saved.get("design")))
+        if "config" in result.saved and result.histories:
+            folders.append(result)
     if not folders:
         return
     sweep_figures = results_index.sweeps(folders)
     draw_sweep = plotting.FIGURES[results_index.SWEEP_FIGURE].draw
     written = set()
     for figure, setting, group in sweep_figures:
-        points = results_index.sweep_points(setting, group, margin)
+        points = results_index.sweep_points(setting, group)
         drawing.save_figure(draw_sweep(points, setting, SETTINGS[setting].none_label), results_dir / figure)
         written.add(figure)
-    tuned = results_index.tuned_learning_rates(sweep_figures, margin)
+    tuned = results_index.tuned_learning_rates(sweep_figures)
     draw_tuned = plotting.FIGURES[results_index.TUNED_FIGURE].draw
     for csv_file, result in tuned:
-        rows = tuning.csv_rows(result)
-        storage.write_csv(results_dir / csv_file, rows, tuning.csv_columns(rows))
+        storage.write_csv(results_dir / csv_file, result.rows, tuning.csv_columns(result.rows))
         figure = results_index.tuned_figure_file(csv_file)
         drawing.save_figure(draw_tuned(results_index.at_chosen_rates(result), list(result.choices)), results_dir / figure)
         written |= {csv_file, figure}
-    storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures, margin, tuned))
+    storage.write_text(results_dir / "index.md", results_index.index_markdown(folders, sweep_figures, tuned))
     # A group that has grown or split since the last index (another folder added) has new
     # file names; the old ones would sit beside them, answering a question no longer asked.
     for stale in results_index.index_files(results_dir) - written:

@@ -8,6 +8,7 @@ activations, 3 epochs on the full training set). A verdict needs nothing else, s
 prints what that folder's `summary.md` says today: the headline and the table.
 """
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from activation_comparison.reporting import report  # noqa: E402
-from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
+from activation_comparison.reporting.folder_result import FolderResult  # noqa: E402
+from activation_comparison.setup.config import ExperimentConfig, margin_fraction  # noqa: E402
 
 RECORDED = Path(__file__).resolve().parent / "data" / "recorded_runs.json"
 
@@ -34,9 +36,9 @@ def main(argv=None) -> int:
     extract = json.loads(RECORDED.read_text())
     records = records_of(extract)
     config = ExperimentConfig(epochs=3, seeds=len(extract["seeds"]))
-    text = report.summary_markdown(config, report.summarize(records), [], records)
-    # The headline and the table: the paragraphs after the title.
-    print("\n\n".join(text.split("\n\n")[1:3]))
+    result = FolderResult.of_records(records, margin_fraction(config.margin), saved={"config": dataclasses.asdict(config)})
+    # The headline (as the index quotes it) and summary.md's table, its paragraph after the answer.
+    print(result.verdict + "\n\n" + report.summary_markdown(result, []).split("\n\n")[2])
     return 0
 
 

@@ -96,7 +96,7 @@ def test_counting_the_test_images_never_narrows_a_best_set_bound():
                             "test_accuracy": float(np.mean(predicted == 0)), "test_loss": 0.1,
                             "test_predictions": {"label": np.zeros(images, int), "predicted": predicted,
                                                  "p_true": np.ones(images)}})  # fmt: skip
-    result = verdict.compare(records, ["relu", "elu", "gelu"])
+    result = verdict.compare(records, ["relu", "elu", "gelu"], 0.002)
     seeds_only = statistics.best_set_of(verdict.matrix(result.scores, result.ranked))
     for k, name in enumerate(result.ranked):
         assert result.rows[name]["new_images_low"] <= min(0.0, seeds_only["low"][k]) + 1e-12

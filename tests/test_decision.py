@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from activation_comparison.verdict import decision, sequential
+from activation_comparison.verdict import decision, power, sequential
 
 
 def test_log_error_puts_a_failed_run_at_chance_and_floors_a_perfect_run_at_half_an_image():
@@ -67,6 +67,25 @@ def test_a_variance_far_above_the_others_keeps_its_own_value_and_degrees_of_free
     assert np.all(moderated[:5] < 0.05) and np.all(df[:5] > 4)
     shrunk, _ = decision.moderated_variances(variance, np.full(6, 4.0), outlier_quantile=None)
     assert shrunk[5] < 0.5  # Without the rule it would borrow the others' small spread.
+
+
+def test_the_outlier_quantile_catches_a_threefold_spread_with_probability_092_and_is_at_most_095():
+    quantiles = decision.outlier_quantiles([2.0, 3.0, 4.0, 9.0])
+    assert quantiles[-1] == 0.95 and np.all(np.diff(quantiles) >= 0)
+    for df, quantile in zip((2.0, 3.0, 4.0), quantiles[:3]):
+        # With the prior known, s^2 / s0^2 of a spread three times the prior's is 9 chi2(d) / d.
+        caught = stats.chi2.sf(stats.chi2.ppf(quantile, df) / 9.0, df)
+        assert caught == pytest.approx(0.92, abs=1e-9)
+
+
+def test_at_three_seeds_a_spread_three_times_the_others_is_not_shrunk_to_theirs():
+    # Two degrees of freedom each; the sixth activation's variance is 6 times the rest's:
+    # the 95th percentile of F(2, d0) would shrink it, the three-seed quantile does not.
+    variance = np.array([0.010, 0.014, 0.008, 0.012, 0.011, 0.066])
+    moderated, df = decision.moderated_variances(variance, np.full(6, 2.0))
+    assert moderated[5] == 0.066 and df[5] == 2
+    fixed, _ = decision.moderated_variances(variance, np.full(6, 2.0), outlier_quantile=0.95)
+    assert fixed[5] < 0.066
 
 
 def test_pair_statistics_are_welchs_t_on_the_paired_means():
@@ -156,12 +175,12 @@ def test_failures_more_often_is_a_one_sided_exact_sign_test_on_discordant_seeds(
 
 
 def test_power_is_scipys_noncentral_t_and_seeds_needed_reaches_it():
-    assert decision.power(0.3, 0.1, 12, 0.01) == pytest.approx(stats.nct.sf(stats.t.ppf(0.99, 12), 12, 3.0))
-    detectable = decision.detectable_difference(0.1, 12, 0.01)
-    assert decision.power(detectable, 0.1, 12, 0.01) == pytest.approx(0.8)
-    seeds = decision.seeds_needed(0.2, 0.1, 5, 12, 0.01)
-    assert decision.power(0.2, 0.1 * math.sqrt(5 / seeds), 12 * (seeds - 1) / 4, 0.01) >= 0.8
-    assert decision.power(0.2, 0.1 * math.sqrt(5 / (seeds - 1)), 12 * (seeds - 2) / 4, 0.01) < 0.8
+    assert power.power(0.3, 0.1, 12, 0.01) == pytest.approx(stats.nct.sf(stats.t.ppf(0.99, 12), 12, 3.0))
+    detectable = power.detectable_difference(0.1, 12, 0.01)
+    assert power.power(detectable, 0.1, 12, 0.01) == pytest.approx(0.8)
+    seeds = power.seeds_needed(0.2, 0.1, 5, 12, 0.01)
+    assert power.power(0.2, 0.1 * math.sqrt(5 / seeds), 12 * (seeds - 1) / 4, 0.01) >= 0.8
+    assert power.power(0.2, 0.1 * math.sqrt(5 / (seeds - 1)), 12 * (seeds - 2) / 4, 0.01) < 0.8
 
 
 # --seeds auto.

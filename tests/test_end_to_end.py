@@ -33,10 +33,14 @@ def test_every_output_file_is_written(comparison):
     expected = [
         "config.json", "summary.csv", "summary.md", "val_accuracy.png", "val_loss.png",
         "train_loss.png", "test_accuracy.png", "activation_functions.png",
-        "gradient_norms.png", "clipped_fraction.png", "dead_units.png", "activation_stats.png",
+        "gradient_norms.png", "dead_units.png", "activation_stats.png",
     ]  # fmt: skip
     for name in expected:
         assert (comparison / name).stat().st_size > 0, name
+    # A figure with nothing to show is not drawn, and its place in summary.md says why.
+    summary = (comparison / "summary.md").read_text()
+    for name in ("clipped_fraction.png", "pairwise.png"):
+        assert (comparison / name).exists() != (f"## {name}\n\nNot drawn: " in summary), name
     for activation in SIX:
         assert (comparison / "histories" / f"{activation}_seed0.csv").exists()
         assert read_json(comparison / "histories" / f"{activation}_seed0.json")["status"] == "finished"

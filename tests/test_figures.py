@@ -1,11 +1,15 @@
 """What each figure draws, read back from the matplotlib figure before it is saved."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import activations
 import plotting
 from activation_comparison.figures import diagnostic_figures, drawing
+from activation_comparison.reporting.folder_result import FolderResult
+from activation_comparison.setup.config import ExperimentConfig
 
 LAYERS = ("conv1", "dense1", "output")
 ACTIVATION_LAYERS = ("act_conv1", "act_dense1")
@@ -37,6 +41,12 @@ def synthetic_history(activation, seed, with_diagnostics=True):
 
 ORDER = ["sigmoid", "relu", "selu"]
 HISTORIES = [synthetic_history(a, s) for a in ORDER for s in (0, 1)]
+
+
+def result_of(histories, **settings):
+    """A folder's result from hand-made histories, as the figures read it."""
+    saved = {"config": dataclasses.asdict(ExperimentConfig(**settings))}
+    return FolderResult.of_records(histories, 0.002, saved=saved)
 
 
 def curve_labels(ax):
@@ -92,8 +102,10 @@ def test_diagnostic_figures_are_skipped_without_diagnostic_columns(draw):
 @pytest.mark.slow  # Draws and saves every registry figure.
 def test_plot_all_writes_the_registry_figures_that_have_data(tmp_path):
     histories = [synthetic_history(a, 0, with_diagnostics=False) for a in ORDER]
-    written = plotting.plot_all(histories, tmp_path, ORDER)
+    (tmp_path / "pairwise.png").write_bytes(b"an earlier, emptier folder's figure")
+    written = plotting.plot_all(result_of(histories), tmp_path)
     assert "val_loss.png" in written and "gradient_norms.png" not in written
+    assert "pairwise.png" not in written  # One seed each: no pair to test, and the old file goes.
     assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(written)
     assert set(written) <= set(plotting.FIGURES)
     for name in written:
@@ -115,7 +127,7 @@ def divergence_markers(ax):
 
 def test_a_run_diverging_in_its_first_epoch_is_marked_visibly():
     histories = [synthetic_history("sigmoid", 0), diverged_in_first_epoch("relu")]
-    fig = plotting.FIGURES["val_loss.png"].draw(histories, ["sigmoid", "relu"])
+    fig = plotting.FIGURES["val_loss.png"].draw(result_of(histories))
     ax = fig.axes[0]
     (marker,) = divergence_markers(ax)
     assert marker.get_xdata().tolist() == [1]
@@ -128,7 +140,7 @@ def test_a_run_diverging_in_its_first_epoch_is_marked_visibly():
 def test_a_later_divergence_is_marked_on_the_last_finite_value():
     relu = synthetic_history("relu", 0, with_diagnostics=False)
     relu |= {"status": "diverged", "diverged_epoch": 3, "test_accuracy": None}
-    fig = plotting.FIGURES["train_loss.png"].draw([relu], ["relu"])
+    fig = plotting.FIGURES["train_loss.png"].draw(result_of([relu]))
     (marker,) = divergence_markers(fig.axes[0])
     assert marker.get_xdata().tolist() == [3]
     assert marker.get_ydata().tolist() == [relu["epochs"][-1]["loss"]]
@@ -136,7 +148,7 @@ def test_a_later_divergence_is_marked_on_the_last_finite_value():
 
 
 def test_test_accuracy_figure_shows_every_seed_and_the_mean():
-    fig = plotting.FIGURES["test_accuracy.png"].draw(HISTORIES, ORDER)
+    fig = plotting.FIGURES["test_accuracy.png"].draw(result_of(HISTORIES))
     ax = fig.axes[0]
     dots = [collection.get_offsets() for collection in ax.collections]
     assert [len(points) for points in dots] == [2, 2, 2]
@@ -197,8 +209,59 @@ def test_every_folder_figure_names_the_settings_that_tell_it_from_its_siblings(t
     titles = {}
     monkeypatch.setattr(plotting, "save_figure", lambda fig, path: titles.setdefault(path.name, fig._suptitle.get_text()))
     with_dropout = ExperimentConfig(model="mlp", dropout=0.5, learning_rate=1e-4, clip_value=None)
-    written = plotting.plot_all(histories, tmp_path, ["relu", "gelu"], with_dropout.describe())
+    written = plotting.plot_all(result_of(histories), tmp_path, with_dropout.describe())
     assert written and set(titles) == set(written)
     for title in titles.values():
         assert "MLP, learning rate 0.0001, dropout 0.5, no clipping" in title
     assert with_dropout.describe() != ExperimentConfig(model="mlp", learning_rate=1e-4, clip_value=None).describe()
+
+
+def one_epoch(activation, seed, val_loss):
+    return {"activation": activation, "seed": seed, "status": "finished", "best_epoch": 1, "test_accuracy": 0.9,
+            "epochs": [{"epoch": 0, "clipped_fraction": 0.0, "grad_norm_conv1": 0.1},
+                       {"epoch": 1, "loss": 1.0, "val_loss": val_loss, "val_accuracy": 0.9, "seconds": 1.0,
+                        "clipped_fraction": 0.0, "grad_norm_conv1": 0.2}]}  # fmt: skip
+
+
+def test_a_one_epoch_run_is_drawn_as_points_on_whole_epoch_ticks():
+    histories = [one_epoch("relu", seed, 0.3 + 0.1 * seed) for seed in range(2)]
+    for name in ("val_loss.png", "median_loss.png"):
+        fig = plotting.FIGURES[name].draw(result_of(histories))
+        ax = fig.axes[0]
+        assert list(ax.get_xticks()) == [1]
+        low, high = ax.get_xlim()
+        assert low < 0.5 and high > 1.5  # The point sits in the middle, not on an edge.
+        points = [line for line in ax.get_lines() if len(line.get_xdata()) == 1 and line.get_marker() not in ("", "x")]
+        assert points and all(line.get_markersize() >= 6 for line in points)
+        drawing.plt.close(fig)
+
+
+def test_an_epoch_axis_never_ticks_between_epochs():
+    fig = diagnostic_figures.gradient_norms_figure(HISTORIES, ORDER)  # Epochs 0, 1, 2.
+    assert all(float(tick).is_integer() for tick in fig.axes[0].get_xticks())
+    drawing.plt.close(fig)
+
+
+def test_figures_with_nothing_to_show_are_not_drawn_and_say_why_and_what_would_draw_them():
+    histories = [one_epoch(name, 0, 0.3) for name in ("relu", "gelu")]
+    result = result_of(histories)
+    assert plotting.FIGURES["pairwise.png"].draw(result) is None
+    assert "at least 3 seeds of two activations" in plotting.FIGURES["pairwise.png"].missing(result)
+    assert "--seeds 3" in plotting.FIGURES["pairwise.png"].missing(result)
+    # The clip changed nothing: a panel of zeros becomes one line.
+    assert plotting.FIGURES["clipped_fraction.png"].draw(result) is None
+    assert "clipped fraction 0" in plotting.FIGURES["clipped_fraction.png"].missing(result)
+    assert "--no-clip" in plotting.FIGURES["clipped_fraction.png"].missing(result_of(histories, clip_value=None))
+    bare = result_of([synthetic_history("relu", 0, with_diagnostics=False)])
+    assert "--no-diagnostics" in plotting.FIGURES["gradient_norms.png"].missing(bare)
+    with pytest.raises(plotting.UsageError, match="at least 3 seeds of two activations"):
+        result.figure("pairwise")
+
+
+def test_a_notebook_asks_for_a_figure_by_name_and_an_unknown_one_names_the_choices():
+    fig = result_of(HISTORIES).figure("test_accuracy.png")
+    assert fig.axes[0].get_title() == "Test accuracy at the best validation-loss epoch"
+    assert "clip value 0.5, 12 epochs" in fig._suptitle.get_text()
+    drawing.plt.close(fig)
+    with pytest.raises(plotting.UsageError, match="unknown figure 'loss.png': choose from val_accuracy.png"):
+        result_of(HISTORIES).figure("loss")

@@ -26,6 +26,7 @@ is at most 0.12); a mean would choose 0.003 for seeds 0-2 and on all seeds.
 """
 
 import csv
+import dataclasses
 import math
 
 import numpy as np
@@ -34,11 +35,13 @@ from scipy import stats
 
 import plotting
 from activation_comparison.setup import config, storage
-from activation_comparison.reporting import report, results_index, tuning
+from activation_comparison.reporting import results_index, tuning
+from activation_comparison.reporting.folder_result import FolderResult
 from activation_comparison.verdict import verdict
 from activation_comparison.setup.config import ExperimentConfig
 
 A, B = 0.001, 0.003
+MARGIN = 0.002
 # Every run's start depends on (activation, seed) alone: its epoch-0 diagnostics.
 GRAD_NORM = {"relu": 0.5, "elu": 0.7, "gelu": 0.9}
 
@@ -70,10 +73,10 @@ def run(activation, seed, val_loss, test_accuracy, val_accuracy=0.98, initial=Tr
     return record
 
 
-def folder(rate, histories, clip_value=0.5):
-    settings = ExperimentConfig.identity(ExperimentConfig(learning_rate=rate, clip_value=clip_value).__dict__)
-    return results_index.Folder(ExperimentConfig(learning_rate=rate, clip_value=clip_value, epochs=2).run_name(),
-                                settings, histories)  # fmt: skip
+def folder(rate, histories, clip_value=0.5, margin=MARGIN):
+    settings = ExperimentConfig(learning_rate=rate, clip_value=clip_value, epochs=2)
+    return FolderResult.of_records(histories, margin, name=settings.run_name(),
+                                   saved={"config": dataclasses.asdict(settings)})  # fmt: skip
 
 
 RELU_LOSS = {A: [0.30, 0.20, 0.22, 0.25], B: [0.05, 0.19, 0.23, 0.24]}
@@ -129,7 +132,7 @@ def test_the_tuned_verdict_is_the_summarys_verdict_of_the_tuned_records_with_a_d
     expected = [run("relu", s, 0.2, a) for s, a in enumerate([0.990, 0.992, 0.990, 0.993])]
     expected += [run("elu", s, 0.1, a) for s, a in enumerate([0.985, 0.986, 0.984])]
     expected.append(run("elu", 3, math.inf, None))
-    assert tuned.summary == report.summarize(expected)
+    assert tuned.result.rows == FolderResult.of_records(expected, MARGIN).rows
     assert tuned.comparison.scores["elu"][3] == verdict.chance(10)
     assert tuned.comparison.rows["elu"]["seeds_diverged"] == 1
     assert tuned.comparison.top == "relu"
@@ -248,7 +251,7 @@ def test_the_csv_rows_hold_the_choices_the_gap_change_and_the_summarys_verdict()
     assert relu["seeds"] == "0 1 2 3" and (relu["loo_agreement"], relu["loo_seeds"]) == (3, 4)
     assert relu["learning_rate_by_val_accuracy"] == A and relu["fixed_learning_rate"] == A
     assert relu["initial_state"] == "same"
-    summary = {row["activation"]: row for row in tuned.summary}
+    summary = {row.activation: row for row in tuned.result.rows}
     assert elu["verdict"] == summary["elu"]["verdict"] and elu["seeds_diverged"] == 1
     assert elu["gap_change"] == tuned.gap_changes["elu"]["gap_change"]
 

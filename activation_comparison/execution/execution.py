@@ -222,6 +222,20 @@ class RayTasks:
         self.ray.shutdown()
 
 
+def check_options(threads: int | None, workers: int | None, ray_address: str | None, gpus_per_run: float) -> None:
+    """Refuse, in one line, where-to-run options that cannot work together."""
+    checks = [
+        (threads is None or threads >= 1, f"--threads must be at least 1, got {threads}"),
+        (workers is None or workers >= 1, f"--workers must be at least 1, got {workers}"),
+        (gpus_per_run >= 0, f"--gpus-per-run must be 0 or more, got {gpus_per_run}"),
+        (ray_address is None or workers is None, "--workers and --ray both decide where runs execute: give one"),
+        (gpus_per_run == 0 or ray_address is not None, "--gpus-per-run applies to Ray tasks: add --ray"),
+    ]  # fmt: skip
+    for passed, message in checks:
+        if not passed:
+            raise UsageError(message)
+
+
 def threads_per_run(threads: int | None, workers: int | None, ray: bool) -> int | None:
     """The intra-op threads each run gets: as asked, else the cores shared among the
     workers, else 1 per Ray task, else the backend's default (None)."""

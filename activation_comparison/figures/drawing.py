@@ -1,5 +1,7 @@
-"""What every figure shares: atomic PNG files and one mean curve per activation."""
+"""What every figure shares: atomic PNG files, one mean curve per activation, and epoch axes
+that tick whole epochs."""
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +18,21 @@ from activation_comparison.setup import storage  # noqa: E402
 # Where a divergence is marked when no finite value came before it: near the top of the
 # panel, at the epoch it happened.
 DIVERGED_MARKER_HEIGHT = 0.95
+
+
+def epoch_ticks(ax) -> None:
+    """Tick whole epochs only (1, 2, 3 or 0, 5, 10; never 0.96, 0.98, ...), and give an axis of
+    one epoch room on either side, so that its points sit in the middle."""
+    low, high = ax.dataLim.intervalx
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return
+    first, last = math.ceil(low - 1e-9), math.floor(high + 1e-9)
+    step = next(step for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if (last - first) / step <= 10)
+    ax.set_xticks(range(first - first % step, last + 1, step))
+    if high - low < 1:
+        ax.set_xlim(low - 0.75, high + 0.75)
+    else:
+        ax.set_xlim(low - 0.04 * (high - low), high + 0.04 * (high - low))
 
 
 def name_settings(fig, settings: str) -> None:
@@ -87,12 +104,24 @@ def epoch_quartiles(histories: list[dict], activation: str, column: str):
     return epochs, quartiles[:, 0], quartiles[:, 1], quartiles[:, 2]
 
 
-def draw_quartiles(ax, histories, activation, column, label, linestyle="-", alpha=1.0):
+def one_epoch_shift(position: int, count: int) -> float:
+    """How far the `position`-th of `count` activations' points sit beside the epoch when a
+    run has one epoch, so that points of equal value stay apart."""
+    return 0.08 * (position - (count - 1) / 2)
+
+
+def draw_quartiles(ax, histories, activation, column, label, linestyle="-", alpha=1.0, shift=0.0):
     """One activation's median curve of `column` with its interquartile band."""
     spec = activations.get(activation)
     epochs, median, low, high = epoch_quartiles(histories, activation, column)
     finite = np.isfinite(median)
-    if finite.any():
+    if finite.sum() == 1:
+        # One epoch: a point, its quartiles as a bar (a band one epoch wide would not show).
+        band = np.isfinite(low[finite]) & np.isfinite(high[finite])
+        spread = np.array([median[finite] - low[finite], high[finite] - median[finite]]) if band.all() else None
+        ax.errorbar(epochs[finite] + shift, median[finite], yerr=spread, color=spec.color, alpha=alpha, label=label,
+                    marker="o" if linestyle == "-" else "D", markersize=6, linestyle="none", capsize=3)  # fmt: skip
+    elif finite.any():
         ax.plot(epochs[finite], median[finite], color=spec.color, linestyle=linestyle, alpha=alpha, label=label)
         band = np.isfinite(low) & np.isfinite(high)
         ax.fill_between(epochs[band], low[band], high[band], color=spec.color, alpha=0.15 * alpha)
@@ -106,18 +135,23 @@ def diverged_epochs(histories: list[dict], activation: str) -> list[int]:
     ]
 
 
-def draw_series(ax, histories, activation, column, label=None):
+def draw_series(ax, histories, activation, column, label=None, shift=0.0):
     """One activation's mean curve with a ± std band; crosses mark divergence.
 
     A cross sits on the last value before the divergence; a run that diverged before any
-    value was recorded gets its cross near the top of the panel, so it is never lost.
+    value was recorded gets its cross near the top of the panel, so it is never lost. A
+    curve of one epoch is a point, moved `shift` epochs aside (`one_epoch_shift`).
     """
     spec = activations.get(activation)
     epochs, means, stds = epoch_series(histories, activation, column)
     diverged = diverged_epochs(histories, activation)
     if label is None:
         label = spec.label + (f" (diverged ×{len(diverged)})" if diverged else "")
-    if len(epochs):
+    if len(epochs) == 1:
+        # One epoch: a point, its ± std as a bar (a band one epoch wide would not show).
+        ax.errorbar(epochs + shift, means, yerr=stds if stds.any() else None, marker="o", markersize=7, capsize=3,
+                    linestyle="none", color=spec.color, label=label)  # fmt: skip
+    elif len(epochs):
         ax.plot(epochs, means, marker="o", markersize=3, color=spec.color, label=label)
         if stds.any():
             ax.fill_between(epochs, means - stds, means + stds, color=spec.color, alpha=0.2)
@@ -164,7 +198,7 @@ def draw_panels(histories, panels, order, title, ylabel, log_scale=False, refere
         ax.set_title(panel_title, fontsize="medium")
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        epoch_ticks(ax)
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)

@@ -1,6 +1,7 @@
 """results/index.md: every run folder side by side, its verdict, and sweep figures.
 
-Pure functions of each folder's settings and histories; `experiment` writes the files.
+Pure functions of each folder's result (`FolderResult`: its settings, histories, rows and
+verdict, each folder judged at its own margin); `experiment` writes the files.
 Where folders differ in one setting only, they form a sweep over that setting, drawn as
 test accuracy (mean, 95% CI) and the clipped fraction against the setting. Where that
 setting is the learning rate, the index adds the tuned verdict (`tuning`): each activation
@@ -9,7 +10,6 @@ the group, where several groups are swept).
 """
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ import activations
 import plotting
 from activation_comparison.setup import config
 from activation_comparison.reporting import report, tuned_text, tuning
-from activation_comparison.verdict import verdict
+from activation_comparison.reporting.folder_result import FolderResult
 
 # Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
 # e.g. no clipping, gets a place of its own).
@@ -27,24 +27,12 @@ NUMERIC_SETTINGS = tuple(
 )
 
 
-@dataclass(frozen=True)
-class Folder:
-    name: str
-    settings: dict  # `ExperimentConfig.identity` of its config.json.
-    histories: list[dict]
-    design: dict | None = None  # A --seeds auto folder's plan, from its config.json.
-
-    def verdict(self, margin: float) -> verdict.Comparison:
-        """The folder's verdict, as its summary computes it (its looks, with --seeds auto)."""
-        return report.comparison(self.histories, margin, self.design)
-
-
-def sweeps(folders: list[Folder]) -> list[tuple[str, str, list[Folder]]]:
+def sweeps(folders: list[FolderResult]) -> list[tuple[str, str, list[FolderResult]]]:
     """(figure file, setting, folders) for each group of two or more folders that differ in
     exactly one numeric setting."""
     found = []
     for setting in NUMERIC_SETTINGS:
-        groups: dict[str, list[Folder]] = {}
+        groups: dict[str, list[FolderResult]] = {}
         for folder in folders:
             rest = {key: value for key, value in folder.settings.items() if key != setting}
             groups.setdefault(json.dumps(rest, sort_keys=True), []).append(folder)
@@ -67,22 +55,21 @@ def mean_clipped_fraction(histories: list[dict], activation: str):
     return float(np.mean(values)) if values else None
 
 
-def sweep_points(setting: str, folders: list[Folder], margin: float = verdict.DEFAULT_MARGIN) -> list[dict]:
-    """The points `verdict_figures.sweep_figure` draws: one per folder and activation."""
-    points = []
-    for folder in folders:
-        for row in report.summarize(folder.histories, margin, folder.verdict(margin)):
-            points.append(
-                {
-                    "activation": row["activation"],
-                    "setting_value": folder.settings.get(setting),
-                    "test_accuracy_mean": row["test_accuracy_mean"],
-                    "test_accuracy_ci95_low": row["test_accuracy_ci95_low"],
-                    "test_accuracy_ci95_high": row["test_accuracy_ci95_high"],
-                    "clipped_fraction_mean": mean_clipped_fraction(folder.histories, row["activation"]),
-                }
-            )
-    return points
+def sweep_points(setting: str, folders: list[FolderResult]) -> list[dict]:
+    """The points `verdict_figures.sweep_figure` draws: one per folder and activation, from
+    each folder's rows."""
+    return [
+        {
+            "activation": row.activation,
+            "setting_value": folder.settings.get(setting),
+            "test_accuracy_mean": row.test_accuracy_mean,
+            "test_accuracy_ci95_low": row.test_accuracy_ci95_low,
+            "test_accuracy_ci95_high": row.test_accuracy_ci95_high,
+            "clipped_fraction_mean": mean_clipped_fraction(folder.histories, row.activation),
+        }
+        for folder in folders
+        for row in folder.rows
+    ]
 
 
 TUNED_CSV = "tuned_learning_rate"
@@ -91,15 +78,14 @@ SWEEP_FIGURE = "sweep_<setting>.png"
 TUNED_FIGURE = "tuned_median_loss.png"
 
 
-def tuned_learning_rates(sweep_figures: list[tuple[str, str, list[Folder]]],
-                         margin: float = verdict.DEFAULT_MARGIN) -> list[tuple[str, tuning.Tuned]]:  # fmt: skip
+def tuned_learning_rates(sweep_figures: list[tuple[str, str, list[FolderResult]]]) -> list[tuple[str, tuning.Tuned]]:
     """(CSV file, tuned verdict) for each group of folders that differ only in learning rate.
 
     One group writes `tuned_learning_rate.csv`; several are told apart by their common
     folder name (`tuned_learning_rate_<name>.csv`), or by number where that is empty or shared.
     """
     groups = [group for _, setting, group in sweep_figures if setting == tuning.SETTING]
-    results = [tuning.tune(group, margin) for group in groups]
+    results = [tuning.tune(group) for group in groups]
     if len(results) == 1:
         return [(f"{TUNED_CSV}.csv", results[0])]
     names = [result.name for result in results]
@@ -149,7 +135,7 @@ def at_chosen_rates(tuned: tuning.Tuned) -> list[dict]:
 
 def tuned_section(csv_file: str, tuned: tuning.Tuned) -> list[str]:
     """The index's lines for one learning-rate group: method, headline, table, checks."""
-    rows = tuning.csv_rows(tuned)
+    rows = tuned.rows
     labels = {row["activation"]: row["label"] for row in rows}
     top = tuned.comparison.top
     reference = labels.get(top, "the top")
@@ -192,20 +178,17 @@ def tuned_section(csv_file: str, tuned: tuning.Tuned) -> list[str]:
     return lines
 
 
-def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, list[Folder]]],
-                   margin: float = verdict.DEFAULT_MARGIN, tuned: list[tuple[str, tuning.Tuned]] | None = None,
-                   ) -> str:  # fmt: skip
-    """One row per folder with the settings that differ, its verdict, then the sweeps and,
-    per learning-rate sweep, the tuned verdict (`tuned`: from `tuned_learning_rates`,
-    computed here when not given)."""
+def index_markdown(folders: list[FolderResult], sweep_figures: list[tuple[str, str, list[FolderResult]]],
+                   tuned: list[tuple[str, tuning.Tuned]] | None = None) -> str:  # fmt: skip
+    """One row per folder with the settings that differ, its verdict at its own margin, then
+    the sweeps and, per learning-rate sweep, the tuned verdict (`tuned`: from
+    `tuned_learning_rates`, computed here when not given)."""
     differing = [
         key
         for key in folders[0].settings
         if len({json.dumps(folder.settings.get(key)) for folder in folders}) > 1
     ]
-    results = {folder.name: folder.verdict(margin) for folder in folders}
-    summaries = {folder.name: report.summarize(folder.histories, margin, results[folder.name]) for folder in folders}
-    names = report.activation_order(row["activation"] for rows in summaries.values() for row in rows)
+    names = report.activation_order(row.activation for folder in folders for row in folder.rows)
     labels = [activations.get(name).label for name in names]
     lines = [
         "# Runs in this folder",
@@ -223,16 +206,13 @@ def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, li
     for folder in folders:
         cells = [f"[{folder.name}]({folder.name}/summary.md)"]
         cells += [str(folder.settings.get(key)) for key in differing]
-        rows = {row["activation"]: row for row in summaries[folder.name]}
+        rows = {row.activation: row for row in folder.rows}
         for activation in names:
             row = rows.get(activation)
-            cells.append(
-                "–" if row is None else report.format_mean_std(row["test_accuracy_mean"], row["test_accuracy_std"])
-            )
+            cells.append("–" if row is None else report.format_mean_std(row.test_accuracy_mean, row.test_accuracy_std))
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Verdicts", ""]
-    lines += [f"- **{folder.name}**: {report.headline(folder.histories, margin, results[folder.name])}"
-              for folder in folders]  # fmt: skip
+    lines += ["", "## Verdicts", "", "Each folder is judged at its own margin, the one it was summarised at.", ""]
+    lines += [f"- **{folder.name}**: {folder.verdict}" for folder in folders]
     for figure, setting, group in sweep_figures:
         lines += [
             "",
@@ -242,6 +222,6 @@ def index_markdown(folders: list[Folder], sweep_figures: list[tuple[str, str, li
             "",
             f"![{figure}]({figure})",
         ]
-    for csv_file, result in tuned_learning_rates(sweep_figures, margin) if tuned is None else tuned:
+    for csv_file, result in tuned_learning_rates(sweep_figures) if tuned is None else tuned:
         lines += tuned_section(csv_file, result)
     return "\n".join(lines) + "\n"

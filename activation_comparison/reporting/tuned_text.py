@@ -3,6 +3,7 @@ how each rate is chosen, the headline, how to read the table, and whether the se
 pairing across folders held.
 """
 
+from activation_comparison.reporting.tuning import DEFAULT_RATE
 from activation_comparison.reporting.verdict_text import headline, join_words, plural
 
 
@@ -32,7 +33,7 @@ def tuned_headline(tuned, labels: dict[str, str]) -> str:
 
 def fixed_rate_text(tuned) -> str:
     """'the default learning rate 0.001', or the rate used instead and why."""
-    default = tuned.default_rate
+    default = DEFAULT_RATE
     if tuned.fixed_rate == default:
         return f"the default learning rate {default:g}"
     return f"{tuned.fixed_rate:g} (no folder has the default {default:g}; the nearest rate on a log scale)"

@@ -1,7 +1,7 @@
 """The tuned verdict: each activation at its own learning rate, across run folders.
 
-Pure functions of folders (anything with `name`, `settings` and `histories`, such as
-`results_index.Folder`) and records; `experiment` writes what they return.
+Pure functions of folders (anything with `name`, `settings`, `histories` and `margin`, such as
+`FolderResult`) and records; `experiment` writes what they return.
 
 Where run folders differ only in learning rate, one activation may do best at a rate that
 another does not like, so a verdict at one fixed rate may be a verdict about the rate. This
@@ -24,7 +24,7 @@ be taken over different seeds. With two seeds a rate's median is the mean of the
 diverged run makes it +inf: with two values, half diverged.
 
 The tuned records are the real records of the chosen folders, predictions included, so the
-verdict is `verdict.compare` with its usual rules (a diverged run at chance, the test
+verdict is a `FolderResult` of them, computed once, with the verdict's usual rules (a diverged run at chance, the test
 images' noise where predictions exist) and `tuned_text` words it.
 
 The rate chosen on all seeds, how often the leave-one-out choices agree with it, and the
@@ -50,12 +50,13 @@ Pairs across folders are valid only if the same seed starts the same way at ever
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 import activations
 from activation_comparison.setup import config
-from activation_comparison.reporting import report
+from activation_comparison.reporting.folder_result import SUMMARY_COLUMNS, FolderResult, activation_order
 from activation_comparison.verdict import statistics, verdict
 from activation_comparison.setup.data import NUM_CLASSES
 from activation_comparison.reporting.pairing_check import PairingCheck, check_pairing, initial_state_text
@@ -64,7 +65,7 @@ SETTING = "learning_rate"
 DEFAULT_RATE = config.DEFAULTS[SETTING]
 GAP_CHANGE_BOUNDS = (-2.0, 2.0)
 
-# The columns tuned_learning_rate.csv adds before the summary's (report.SUMMARY_COLUMNS).
+# The columns tuned_learning_rate.csv adds before the summary's (`SUMMARY_COLUMNS`).
 TUNING_COLUMNS = [
     "activation", "label", "learning_rate", "val_loss_median", "seeds", "learning_rate_by_seed",
     "loo_agreement", "loo_seeds", "learning_rate_by_val_accuracy", "val_accuracy_median",
@@ -72,7 +73,7 @@ TUNING_COLUMNS = [
     "gap_change_ci95_low", "gap_change_ci95_high", "gap_change_seeds", "gap_change_seeds_rate_changed",
     "initial_state",
 ]  # fmt: skip
-CSV_COLUMNS = list(dict.fromkeys(TUNING_COLUMNS + report.SUMMARY_COLUMNS))
+CSV_COLUMNS = list(dict.fromkeys(TUNING_COLUMNS + SUMMARY_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -105,18 +106,22 @@ class Tuned:
     fixed_rate: float | None  # the rate whose folder is the untuned comparison
     choices: dict[str, Choice]  # activation order
     records: list[dict]  # the real records at the chosen rates, each with its `learning_rate`
-    comparison: verdict.Comparison
-    summary: list[dict]  # report.summarize of `records`
+    result: FolderResult  # of `records`: the tuned verdict and rows, computed once
     gap_changes: dict[str, dict]
     pairing: PairingCheck
+
+    @property
+    def comparison(self) -> verdict.Comparison:
+        return self.result.comparison
 
     @property
     def rates(self) -> list[float]:
         return [rate_of(folder) for folder in self.folders]
 
-    @property
-    def default_rate(self) -> float:
-        return DEFAULT_RATE
+    @cached_property
+    def rows(self) -> list[dict]:
+        """tuned_learning_rate.csv's rows (`csv_rows`), made once for the CSV and the index."""
+        return csv_rows(self)
 
 
 def rate_of(folder) -> float:
@@ -268,10 +273,11 @@ def group_name(folders) -> str:
     return "-".join(part for part in parts[0] if all(part in other for other in parts[1:]))
 
 
-def tune(folders, margin: float = verdict.DEFAULT_MARGIN, classes: int = NUM_CLASSES) -> Tuned:
-    """The tuned verdict of folders that differ only in learning rate."""
+def tune(folders, classes: int = NUM_CLASSES) -> Tuned:
+    """The tuned verdict of folders that differ only in learning rate, at the margin of the
+    folder it is compared with (the one at the fixed rate)."""
     folders = sorted(folders, key=rate_of)
-    order = report.activation_order(r["activation"] for folder in folders for r in folder.histories)
+    order = activation_order(r["activation"] for folder in folders for r in folder.histories)
     choices = {
         name: choose_rates(
             name,
@@ -281,9 +287,10 @@ def tune(folders, margin: float = verdict.DEFAULT_MARGIN, classes: int = NUM_CLA
         for name in order
     }
     records = tuned_records(folders, choices)
-    comparison = verdict.compare(records, report.activation_order(r["activation"] for r in records), margin, classes)
     at = fixed_rate([rate_of(folder) for folder in folders])
-    fixed_records = next((folder.histories for folder in folders if rate_of(folder) == at), [])
+    fixed = next(folder for folder in folders if rate_of(folder) == at)
+    result = FolderResult.of_records(records, fixed.margin, name=group_name(folders), classes=classes)
+    comparison, fixed_records = result.comparison, fixed.histories
     changes = gap_changes(
         verdict.ranking_accuracies(records, order, classes),
         verdict.ranking_accuracies(fixed_records, order, classes),
@@ -293,8 +300,7 @@ def tune(folders, margin: float = verdict.DEFAULT_MARGIN, classes: int = NUM_CLA
     )
     return Tuned(
         name=group_name(folders), folders=folders, fixed_rate=at, choices=choices, records=records,
-        comparison=comparison, summary=report.summarize(records, margin) if records else [],
-        gap_changes=changes, pairing=check_pairing(folders),
+        result=result, gap_changes=changes, pairing=check_pairing(folders),
     )  # fmt: skip
 
 
@@ -306,7 +312,8 @@ def csv_columns(rows: list[dict]) -> list[str]:
 def csv_rows(tuned: Tuned) -> list[dict]:
     """One row per activation: `TUNING_COLUMNS`, then the summary's columns (blank for an
     activation with no tuned run)."""
-    summary = {row["activation"]: row for row in tuned.summary}
+    columns = tuned.result.columns()  # The binary accuracy only where a run recorded it.
+    summary = {row.activation: {column: row[column] for column in columns} for row in tuned.result.rows}
     rows = []
     for name, choice in tuned.choices.items():
         row = dict.fromkeys(CSV_COLUMNS) | summary.get(name, {})

@@ -9,7 +9,7 @@ the command line and the index's sweeps all read these declarations (`SETTINGS`)
 """
 
 import dataclasses
-import math
+import difflib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import activations
 from activation_comparison.setup import losses, networks
+from activation_comparison.setup.checks import (at_least, between_zero_and_one, dropout_rate, known_activations, one_of,
+                                                positive_number, type_problem)  # fmt: skip
 from activation_comparison.setup.errors import UsageError  # noqa: F401 (re-exported)
 
 DATASETS = ("mnist", "fashion_mnist")
@@ -68,56 +70,18 @@ def setting(default, flag: str | None, help: str, *, group: str, **declaration) 
     return field(default=default, metadata={"setting": Setting(flag, help, group, **declaration)})
 
 
-# Checks: each takes the value and the setting's flag, and returns the one-line error or None.
-
-
-def at_least(smallest: int, unit: str = ""):
-    def check(value, flag):
-        if value is None or value >= smallest:
-            return None
-        return f"{flag} must be at least {smallest}{unit}, got {value}"
-
-    return check
-
-
-def positive_number(hint: str = "", what: str = "number"):
-    def check(value, flag):
-        if value is None or (math.isfinite(value) and value > 0):
-            return None
-        return f"{flag} must be a positive {what}, got {value}{hint}"
-
-    return check
-
-
-def dropout_rate(value, flag):
-    if value is None or (math.isfinite(value) and 0 <= value < 1):
-        return None
-    return f"{flag} must be a rate in [0, 1), got {value}"
-
-
-def between_zero_and_one(value, flag):
-    return None if 0 < value < 1 else f"{flag} must be between 0 and 1, got {value}"
-
-
-def one_of(choices: Callable[[], typing.Sequence[str]], noun: str):
-    def check(value, flag):
-        return None if value in choices() else f"{flag}: unknown {noun} {value!r}, choose from {', '.join(choices())}"
-
-    return check
-
-
-def known_activations(names, flag):
-    for name in names:
-        try:
-            activations.get(name)
-        except ValueError as error:
-            return str(error)
-    if not names or len(names) != len(set(names)):
-        return f"{flag} must name each activation once"
-    return None
-
-
 AUTO = "auto"
+
+
+def margin_fraction(percentage_points: float) -> float:
+    """The --margin setting, in percentage points, as the verdict takes it: a fraction of
+    accuracy (0.2 -> 0.002). The one place the margin changes unit."""
+    return percentage_points / 100
+
+
+def margin_points(fraction: float) -> float:
+    """A margin as a fraction of accuracy back in percentage points (0.002 -> 0.2)."""
+    return 100 * fraction
 
 
 def parse_seeds(text: str) -> int | str:
@@ -234,6 +198,14 @@ class ExperimentConfig:
                             check=positive_number(what="number of percentage points"), identity=False, metavar="PP")
 
     def __post_init__(self):
+        if isinstance(self.activations, str):
+            object.__setattr__(self, "activations", tuple(name for name in self.activations.split(",") if name))
+        for item in dataclasses.fields(self):
+            declared = item.metadata["setting"]
+            # --seeds' own check names its two forms (a number or auto).
+            problem = None if item.name == "seeds" else type_problem(getattr(self, item.name), item.type, declared.flag)
+            if problem:
+                raise UsageError(problem)
         object.__setattr__(self, "activations", tuple(self.activations))
         for item in dataclasses.fields(self):
             declared = item.metadata["setting"]
@@ -257,7 +229,7 @@ class ExperimentConfig:
         else:
             clip = "no clipping"
         parts = [self.model.upper(), f"learning rate {exact_number(self.learning_rate)}", dropout, clip,
-                 f"{self.epochs} epochs"]  # fmt: skip
+                 f"{self.epochs} epoch{'' if self.epochs == 1 else 's'}"]  # fmt: skip
         if self.train_limit is not None:
             parts.append(f"{self.train_limit:,} training images")
         if self.precision != "float32":
@@ -280,6 +252,29 @@ class ExperimentConfig:
             if token is not None:
                 tokens.append(token)
         return "-".join(tokens)
+
+    @classmethod
+    def from_settings(cls, settings: dict, options: tuple[str, ...] = ()) -> "ExperimentConfig":
+        """One checked config from keyword settings, as `activation_comparison.run` takes them
+        beside its `options` (results_dir, workers, ...). An unknown name, or several values of
+        a swept setting, is refused in one line; `no_clip` and a clip norm without a clip
+        value read as the command line's flags do."""
+        settings = dict(settings)
+        for name, value in settings.items():
+            if name not in SETTINGS and name != "no_clip":
+                known = [*SETTINGS, "no_clip", *options]
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise UsageError(f"unknown setting {name!r}{hint}; run() takes the command line's flags with "
+                                 f"underscores: {', '.join(known)}")  # fmt: skip
+            if name in SETTINGS and SETTINGS[name].sweep and isinstance(value, (list, tuple)):
+                raise UsageError(f"{name}: run() makes one run folder, so give one value, not {value!r} "
+                                 "(the command line sweeps several)")  # fmt: skip
+        if settings.pop("no_clip", False):
+            settings |= {"clip_value": None, "clip_norm": None}
+        if settings.get("clip_norm") is not None and "clip_value" not in settings:
+            settings["clip_value"] = None  # One clip: a clip norm replaces the default clip value.
+        return cls(**settings)
 
     @staticmethod
     def identity(settings: dict) -> dict:

@@ -5,6 +5,8 @@ and one dataset; it refuses to mix in others.
 """
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,7 +15,7 @@ import keras
 import numpy as np
 
 from activation_comparison.setup import hardware, losses, storage
-from activation_comparison.setup.config import ExperimentConfig, UsageError
+from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_points
 from activation_comparison.setup.data import Dataset
 
 FINAL_STATUSES = ("finished", "diverged")
@@ -103,7 +105,7 @@ def refuse_other_design(run_dir: Path, recorded: dict | None, design: dict | Non
     looks = ", ".join(map(str, recorded["looks"]))
     raise UsageError(
         f"{run_dir} was planned with --seeds auto for {' '.join(recorded['activations'])}, looks at {looks} "
-        f"seeds and --margin {100 * recorded['margin']:g}; its plan is fixed: rerun with those settings, "
+        f"seeds and --margin {margin_points(recorded['margin']):g}; its plan is fixed: rerun with those settings, "
         "or use another --results-dir"
     )
 
@@ -170,6 +172,15 @@ def record_looks(run_dir: Path, looks: list[dict]) -> None:
         new = [look for look in looks if look["seeds"] not in known]
         if new:
             storage.write_json(run_dir / "config.json", saved | {"looks": saved.get("looks", []) + new})
+
+
+def record_summary(run_dir: Path, margin_pp: float) -> None:
+    """Note in config.json the margin (in percentage points) the folder was summarised at, so
+    that the index and `load` judge the folder at its own margin, not a later command's."""
+    with storage.file_lock(run_dir):
+        saved = read_json_or_refuse(run_dir / "config.json") or {}
+        if (saved.get("summary") or {}).get("margin_pp") != margin_pp:
+            storage.write_json(run_dir / "config.json", saved | {"summary": {"margin_pp": margin_pp}})
 
 
 def write_config(
@@ -281,3 +292,23 @@ def read_histories(run_dir: Path) -> list[dict]:
                     history["test_predictions"] = predictions
             histories.append(history)
     return histories
+
+
+def histories_fingerprint(run_dir: Path) -> str:
+    """A hash of the ended runs' files (each history and its predictions), without parsing
+    the predictions: equal fingerprints mean the same runs, so a result computed from them
+    still holds."""
+    digest = hashlib.sha256()
+    for path in sorted((run_dir / "histories").glob("*.json")):
+        content = path.read_bytes()
+        try:
+            ended = json.loads(content).get("status") in FINAL_STATUSES
+        except (ValueError, AttributeError):
+            ended = True  # A damaged file is refused where it is read; here it only changes the hash.
+        if not ended:
+            continue
+        digest.update(path.name.encode() + b"\0" + content + b"\0")
+        predictions = path.with_name(f"{path.name.removesuffix('.json')}_predictions.csv")
+        if predictions.exists():
+            digest.update(predictions.read_bytes())
+    return digest.hexdigest()

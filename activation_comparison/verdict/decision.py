@@ -20,9 +20,11 @@ activation cannot move a median), then moderated across activations as limma doe
 2004): a scaled inverse-chi-square prior (s0^2, d0) fitted to the K variances by moments of
 log s^2, and each variance shrunk to (d0 s0^2 + d s^2) / (d0 + d) with d0 + d degrees of
 freedom. Equal spreads give a large d0 (pooling, about K (S - 1) degrees of freedom); one
-activation whose spread is far from the others' (an F ratio beyond `OUTLIER_QUANTILE` of
-F(d, d0)) keeps its own variance and its own d degrees of freedom, so it inflates nobody and
-is not trusted with anybody else's. A pair's standard error is sqrt((v_i + v_j) / n) with
+activation whose spread is far from the others' (an F ratio beyond a quantile of F(d, d0):
+the 95th percentile from 5 seeds on, lower with fewer, so that a spread three times the
+others' is caught with probability 0.92 even at 3 seeds; `outlier_quantiles`) keeps its own
+variance and its own d degrees of freedom, so it inflates nobody and is not trusted with
+anybody else's. A pair's standard error is sqrt((v_i + v_j) / n) with
 Welch-Satterthwaite degrees of freedom.
 
 The best set, step-down (Holm, 1979). H_j: "j is a best" is tested by its K - 1 one-sided
@@ -46,20 +48,25 @@ activation outside the set uses the level of the round that rejected it.
 """
 
 import functools
-import math
 import warnings
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 ALPHA = 0.05
 MIN_SEEDS = 3
 # Below this a variance is rounding, not spread: y's resolution at 1% error and 10,000
 # images is log(1.01) ~ 0.01.
 VARIANCE_FLOOR = 1e-6
-# An activation whose variance is beyond this quantile of F(d, d0) against the prior keeps
-# its own variance (chosen by calibration: see benchmarks/verdict_calibration.py).
+# An activation whose variance is beyond a quantile of F(d, d0) against the prior keeps its
+# own variance. The quantile is the one that catches a spread OUTLIER_SPREAD times the
+# others' with probability OUTLIER_DETECTION, and at most OUTLIER_QUANTILE: with 2 or 3
+# degrees of freedom the 95th percentile misses such an activation half the time, and its
+# shrunk variance let it push equal activations out of the best set (6% at 3 seeds). All
+# three were chosen by calibration (benchmarks/verdict_calibration.py).
 OUTLIER_QUANTILE = 0.95
+OUTLIER_SPREAD = 3.0
+OUTLIER_DETECTION = 0.92
 # Degrees of freedom taken as "pooled without limit".
 LARGE_DF = 1e4
 
@@ -141,14 +148,30 @@ def trigamma_inverse(value) -> np.ndarray:
     return x
 
 
-def moderated_variances(variance, df, outlier_quantile: float = OUTLIER_QUANTILE) -> tuple[np.ndarray, np.ndarray]:
+def outlier_quantiles(df) -> np.ndarray:
+    """The F quantile beyond which an activation with `df` degrees of freedom keeps its own
+    variance: the one at which a variance OUTLIER_SPREAD^2 times the prior's is caught with
+    probability OUTLIER_DETECTION (from chi-square(d) / d, the prior taken as known), capped
+    at OUTLIER_QUANTILE. It is 0.53 at 2 degrees of freedom (3 seeds), 0.78 at 3, 0.92 at 4
+    and 0.95 from 5 on."""
+    df = np.maximum(np.asarray(df, dtype=float), 1.0)
+    df = np.where(np.isfinite(df), df, 1.0)
+    caught = stats.chi2.cdf(OUTLIER_SPREAD**2 * stats.chi2.ppf(1.0 - OUTLIER_DETECTION, df), df)
+    return np.minimum(caught, OUTLIER_QUANTILE)
+
+
+def moderated_variances(variance, df, outlier_quantile=outlier_quantiles) -> tuple[np.ndarray, np.ndarray]:
     """limma's empirical-Bayes variances (..., K) and their degrees of freedom.
 
     The prior (s0^2, d0) is fitted to the finite variances by the moments of log s^2 (Smyth,
     2004, section 6.2). An activation whose F ratio s^2 / s0^2 is beyond `outlier_quantile`
-    of F(d, d0) keeps its own variance and d; `outlier_quantile=None` shrinks everyone.
+    of F(d, d0) keeps its own variance and d. `outlier_quantile` is a quantile, a function
+    of the degrees of freedom that gives one (by default `outlier_quantiles`), or None,
+    which shrinks everyone.
     """
     variance, df = np.asarray(variance, dtype=float), np.asarray(df, dtype=float)
+    if callable(outlier_quantile):
+        outlier_quantile = outlier_quantile(df)
     usable = np.isfinite(variance) & (df >= 1)
     count = usable.sum(axis=-1, keepdims=True)
     safe_df = np.where(usable, df, 1.0)
@@ -198,7 +221,7 @@ def pair_statistics(y, variance, df) -> dict[str, np.ndarray]:
     return {"mean": mean, "se": se, "df": welch_df, "seeds": seeds}
 
 
-def decide(y, alpha: float = ALPHA, outlier_quantile: float = OUTLIER_QUANTILE,
+def decide(y, alpha: float = ALPHA, outlier_quantile=outlier_quantiles,
            active=None) -> dict[str, np.ndarray]:  # fmt: skip
     """The step-down best set from log errors y (..., K, S), NaN where a run is missing.
 
@@ -285,33 +308,6 @@ def simultaneous_bounds(pairs: dict, active, level, among=None) -> dict[str, np.
 def gain_to_accuracy(gain, error) -> np.ndarray:
     """A log-error gain g of i over j, at j's error e, as accuracy points: e (1 - exp(-g))."""
     return np.asarray(error, dtype=float) * (1.0 - np.exp(-np.asarray(gain, dtype=float)))
-
-
-def power(difference: float, se: float, df: float, level: float) -> float:
-    """Probability that a one-sided t-test at `level` detects a true log-error gain
-    `difference`, with standard error `se` on `df` degrees of freedom (noncentral t)."""
-    critical = stats.t.ppf(1.0 - level, df)
-    return float(stats.nct.sf(critical, df, difference / se))
-
-
-def detectable_difference(se: float, df: float, level: float, target: float = 0.8) -> float:
-    """The smallest log-error gain detected with probability `target`."""
-    high = se
-    while power(high, se, df, level) < target:
-        high *= 2
-    return float(optimize.brentq(lambda d: power(d, se, df, level) - target, 0.0, high, xtol=1e-12))
-
-
-def seeds_needed(difference: float, se: float, seeds: int, df: float, level: float, target: float = 0.8,
-                 most: int = 1000) -> int | None:  # fmt: skip
-    """The fewest seeds that detect `difference` with probability `target`, the standard error
-    shrinking as 1 / sqrt(seeds) and the degrees of freedom growing with the seeds; None
-    beyond `most`."""
-    for count in range(MIN_SEEDS, most + 1):
-        grown_df = df * (count - 1) / max(seeds - 1, 1)
-        if power(difference, se * math.sqrt(seeds / count), grown_df, level) >= target:
-            return count
-    return None
 
 
 def more_failures_p(failed, failed_other) -> float | None:

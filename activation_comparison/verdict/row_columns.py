@@ -1,9 +1,85 @@
-"""The columns of one activation's verdict row, from the best set's arrays: its bounds and
-membership in accuracy, the second (new-images) set's, and the comparison with the top."""
+"""One activation's verdict row, typed (`VerdictRow`), and its columns from the best set's
+arrays: its bounds and membership in accuracy, the second (new-images) set's, and the
+comparison with the top."""
+
+import dataclasses
+from collections import abc
+from dataclasses import dataclass
 
 import numpy as np
 
-from activation_comparison.verdict import decision, sequential
+from activation_comparison.verdict import decision, power, sequential
+
+
+class Columns(abc.Mapping):
+    """A frozen dataclass row that reads like a read-only dict of its columns as well as by
+    attribute: `row.verdict` or `row["verdict"]`, `dict(row)`. An unknown column is an
+    AttributeError or a KeyError, never a silent None, and a row is made in one call, so a
+    misspelt column fails where it is written."""
+
+    def __getitem__(self, column: str):
+        if column not in self.column_names():
+            raise KeyError(column)
+        return getattr(self, column)
+
+    def __iter__(self):
+        return iter(self.column_names())
+
+    def __len__(self) -> int:
+        return len(self.column_names())
+
+    @classmethod
+    def column_names(cls) -> tuple[str, ...]:
+        return tuple(item.name for item in dataclasses.fields(cls))
+
+
+@dataclass(frozen=True)
+class VerdictRow(Columns):
+    """One activation's verdict: counts and failures, the best set's bounds and membership,
+    the comparison with the top, power and the one-seed McNemar test (docs/statistics.md
+    says what each column means)."""
+
+    runs: int = 0
+    typical_accuracy: float | None = None
+    seeds_failed: int = 0
+    failed_ci95_low: float | None = None
+    failed_ci95_high: float | None = None
+    failures_p_vs_top: float | None = None
+    left_at_look: int | None = None
+    seeds_stuck: int = 0
+    diverged_ci95_low: float | None = None
+    diverged_ci95_high: float | None = None
+    stuck_ci95_low: float | None = None
+    stuck_ci95_high: float | None = None
+    test_accuracy_median: float | None = None
+    test_accuracy_ci95_low: float | None = None
+    test_accuracy_ci95_high: float | None = None
+    ranked_accuracy_mean: float | None = None
+    estimand: str | None = None
+    best_set_low: float | None = None
+    best_set_high: float | None = None
+    below_best_by_at_least: float | None = None
+    in_best_set: bool | None = None
+    within_margin: bool | None = None
+    new_images_low: float | None = None
+    new_images_high: float | None = None
+    new_images_in_best_set: bool | None = None
+    paired_seeds_vs_top: int | None = None
+    diff_vs_top: float | None = None
+    seeds_lost_vs_top: int | None = None
+    image_share: float | None = None
+    power_at_margin: float | None = None
+    detectable_difference: float | None = None
+    seeds_for_margin: int | None = None
+    mcnemar_p: float | None = None
+    mcnemar_p_holm: float | None = None
+    verdict: str = ""
+    # Not one of COLUMNS: the summary's columns lead with it.
+    seeds_diverged: int = 0
+
+
+# The verdict's columns in summary.csv, in the order tables show them.
+COLUMNS = tuple(name for name in VerdictRow.column_names() if name != "seeds_diverged")
 
 
 def bound_columns(bounds: dict, k: int, member: bool, top_error: float | None, margin: float) -> dict:
@@ -49,10 +125,10 @@ def top_columns(scores, failed, result, ranked, name, top, top_error, margin, le
     se, df = float(result["pairs"]["se"][t, k]), float(result["pairs"]["df"][t, k])
     if len(seeds) >= 2 and np.isfinite(se) and se > 0 and np.isfinite(df):
         margin_log = sequential.margin_in_log_error(margin, top_error)
-        columns["power_at_margin"] = decision.power(margin_log, se, df, level)
-        detectable = decision.detectable_difference(se, df, level)
+        columns["power_at_margin"] = power.power(margin_log, se, df, level)
+        detectable = power.detectable_difference(se, df, level)
         # In accuracy at the top's error; beyond 100 pp nothing is detectable: left blank.
         detectable = top_error * (np.exp(detectable) - 1.0)
         columns["detectable_difference"] = float(detectable) if detectable <= 1.0 else None
-        columns["seeds_for_margin"] = decision.seeds_needed(margin_log, se, len(seeds), df, level)
+        columns["seeds_for_margin"] = power.seeds_needed(margin_log, se, len(seeds), df, level)
     return columns

@@ -42,7 +42,7 @@ def spending(looks, alpha: float = decision.ALPHA) -> list[float]:
 
 
 def look_decision(y, alive, level_alpha: float, margin_log: float | None = None,
-                  outlier_quantile: float = decision.OUTLIER_QUANTILE) -> dict:  # fmt: skip
+                  outlier_quantile=decision.outlier_quantiles) -> dict:  # fmt: skip
     """One look: who stays, and whether to stop.
 
     `y` (..., K, S) log errors with NaN for runs not made; `alive` (..., K) the activations
@@ -71,7 +71,7 @@ def margin_in_log_error(margin: float, error: float) -> float:
 METHOD = "log-error step-down best set, alpha spent over looks (Pocock-type Lan-DeMets)"
 # The verdict's version: raise it whenever a change can move a decision (decision.py, the
 # looks or their alpha), so a folder says which method took each of its looks.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
 
 
 def design(activations, max_seeds: int, margin: float, alpha: float = decision.ALPHA) -> dict:
@@ -96,8 +96,12 @@ class Look:
     alpha: float
     before: tuple[str, ...]
     left: tuple[str, ...]
-    stop: str | None  # "one left", "within the margin", "last look", or None.
+    stop: str | None  # "one remains", "within the margin", "last look", or None.
     typical_accuracy: dict  # activation -> accuracy at its geometric-mean error, this look's seeds
+    # What the look decided on: (activation, seed, accuracy, failed) for every run it saw,
+    # then the classes, test images and margin. The same inputs give the same look, so a look
+    # already taken is reused, never decided again (`replay`'s `previous`).
+    inputs: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -114,15 +118,18 @@ class Progress:
     most_runs: int  # activations x max seeds: what the plan could spend at most
 
 
-def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_images: int = 10_000) -> Progress:
+def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_images: int = 10_000,
+           previous: Progress | None = None) -> Progress:  # fmt: skip
     """Retake every look of `plan` from the finished runs, in order.
 
     `scores[name][seed]` is a run's test accuracy (a diverged run at chance) and
     `failed[name][seed]` whether it failed. Each look sees only the seeds below it of the
     activations still in, and the seeds an activation had when it left, so the decisions
     depend on the runs alone: a folder resumed after a kill retakes the same looks with the
-    same outcome.
+    same outcome. A look of `previous` (an earlier replay of the same folder) that saw
+    exactly the same runs is reused as it is: each look is decided once.
     """
+    known = {look.seeds: look for look in (previous.looks if previous else [])}
     names = list(plan["activations"])
     most = len(names) * plan["max_seeds"]
     still_in = list(names)
@@ -134,29 +141,40 @@ def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_image
             return Progress(looks, tuple(still_in), missing, False, sum(seeds_of.values()), seeds_of, most)
         for name in still_in:
             seeds_of[name] = look
-        y = np.full((len(names), look), np.nan)
-        for row, name in enumerate(names):
-            for seed in range(seeds_of[name]):
-                y[row, seed] = decision.log_error(scores[name][seed], failed[name][seed], classes, test_images)
-        alive = np.array([name in still_in for name in names])
-        typical = decision.typical_accuracy(y)
-        top_error = 1.0 - max(typical[row] for row, name in enumerate(names) if name in still_in)
-        outcome = look_decision(y, alive, share, margin_in_log_error(plan["margin"], max(top_error, 0.5 / test_images)))
-        members = [name for row, name in enumerate(names) if outcome["member"][row]]
-        left = tuple(name for name in still_in if name not in members)
-        stop = None
-        if outcome["stop_single"]:
-            stop = "one left"
-        elif outcome["stop_within"]:
-            stop = "within the margin"
-        elif look == plan["looks"][-1]:
-            stop = "last look"
-        looks.append(Look(look, share, tuple(still_in), left, stop,
-                          {name: float(typical[row]) for row, name in enumerate(names) if seeds_of[name]}))  # fmt: skip
-        still_in = members
-        if stop:
+        inputs = tuple((name, seed, float(scores[name][seed]), bool(failed[name][seed]))
+                       for name in names for seed in range(seeds_of[name])) + (classes, test_images, plan["margin"])  # fmt: skip
+        taken = known.get(look)
+        if taken is None or taken.inputs != inputs or taken.before != tuple(still_in) or taken.alpha != share:
+            taken = take_look(names, still_in, seeds_of, scores, failed, look, share, plan, classes, test_images, inputs)
+        looks.append(taken)
+        still_in = [name for name in still_in if name not in taken.left]
+        if taken.stop:
             return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of, most)
     return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of, most)
+
+
+def take_look(names, still_in, seeds_of, scores, failed, look, share, plan, classes, test_images, inputs) -> Look:
+    """Decide one look: the step-down at this look's share of alpha on the activations still
+    in, each with the seeds it has."""
+    y = np.full((len(names), look), np.nan)
+    for row, name in enumerate(names):
+        for seed in range(seeds_of[name]):
+            y[row, seed] = decision.log_error(scores[name][seed], failed[name][seed], classes, test_images)
+    alive = np.array([name in still_in for name in names])
+    typical = decision.typical_accuracy(y)
+    top_error = 1.0 - max(typical[row] for row, name in enumerate(names) if name in still_in)
+    outcome = look_decision(y, alive, share, margin_in_log_error(plan["margin"], max(top_error, 0.5 / test_images)))
+    members = [name for row, name in enumerate(names) if outcome["member"][row]]
+    left = tuple(name for name in still_in if name not in members)
+    stop = None
+    if outcome["stop_single"]:
+        stop = "one remains"
+    elif outcome["stop_within"]:
+        stop = "within the margin"
+    elif look == plan["looks"][-1]:
+        stop = "last look"
+    return Look(look, share, tuple(still_in), left, stop,
+                {name: float(typical[row]) for row, name in enumerate(names) if seeds_of[name]}, inputs)  # fmt: skip
 
 
 def look_record(look: Look) -> dict:
@@ -166,7 +184,7 @@ def look_record(look: Look) -> dict:
 
 
 def look_text(look: Look) -> str:
-    """'ELU and Sigmoid left; stopped: one left' for a progress line."""
+    """'ELU and Sigmoid left; stopped: one remains' for a progress line."""
     parts = [f"{', '.join(look.left)} left" if look.left else "nobody left"]
     if look.stop:
         parts.append(f"stopped: {look.stop}")

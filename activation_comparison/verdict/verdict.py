@@ -39,7 +39,6 @@ from activation_comparison.setup.data import NUM_CLASSES
 
 ALPHA = decision.ALPHA
 MIN_SEEDS = decision.MIN_SEEDS
-DEFAULT_MARGIN = 0.002
 # A finished run below 2 / classes learned nothing: a network that predicts one class for
 # every image scores that class's share (8.9-11.4% on MNIST's test set), while any run that
 # learned is far above 20%. Twice chance leaves room for unequal classes without ever
@@ -50,51 +49,16 @@ THIS_TEST_SET = "this test set"
 
 VERDICTS = ("best", "in the best set", "worse", "too few seeds", "diverged")
 
-# The columns of one activation's verdict, in the order tables show them.
-COLUMNS = (
-    "runs",
-    "typical_accuracy",
-    "seeds_failed",
-    "failed_ci95_low",
-    "failed_ci95_high",
-    "failures_p_vs_top",
-    "left_at_look",
-    "seeds_stuck",
-    "diverged_ci95_low",
-    "diverged_ci95_high",
-    "stuck_ci95_low",
-    "stuck_ci95_high",
-    "test_accuracy_median",
-    "test_accuracy_ci95_low",
-    "test_accuracy_ci95_high",
-    "ranked_accuracy_mean",
-    "estimand",
-    "best_set_low",
-    "best_set_high",
-    "below_best_by_at_least",
-    "in_best_set",
-    "within_margin",
-    "new_images_low",
-    "new_images_high",
-    "new_images_in_best_set",
-    "paired_seeds_vs_top",
-    "diff_vs_top",
-    "seeds_lost_vs_top",
-    "image_share",
-    "power_at_margin",
-    "detectable_difference",
-    "seeds_for_margin",
-    "mcnemar_p",
-    "mcnemar_p_holm",
-    "verdict",
-)
+# The columns of one activation's verdict, in the order tables show them (`VerdictRow`'s).
+COLUMNS = row_columns.COLUMNS
+VerdictRow = row_columns.VerdictRow
 
 
 @dataclass(frozen=True)
 class Comparison:
     """Everything the words need: the rows and the facts shared by all of them."""
 
-    rows: dict[str, dict]  # activation -> the COLUMNS
+    rows: dict[str, VerdictRow]  # activation -> its typed row (the COLUMNS)
     scores: dict[str, dict[int, float]]  # activation -> {seed: accuracy, diverged at chance}
     ranked: list[str]  # activations in the best-set procedure, in order
     best_set: list[str]  # the headline's best set
@@ -180,17 +144,21 @@ def float_or_none(value) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGIN,
-            classes: int = NUM_CLASSES, alpha: float = ALPHA, design: dict | None = None) -> Comparison:  # fmt: skip
-    """The verdict of every activation in `order` from the records of one run folder.
+def compare(records: list[dict], order: list[str], margin: float, classes: int = NUM_CLASSES,
+            alpha: float = ALPHA, design: dict | None = None, looks: sequential.Progress | None = None,
+            ) -> Comparison:  # fmt: skip
+    """The verdict of every activation in `order` from the records of one run folder, with
+    `margin` a fraction of accuracy (0.002 for --margin 0.2).
 
     `design`, a `--seeds auto` folder's plan from its config.json, makes the best set the one
-    its looks left; an activation that left is `worse` with the look it left at.
+    its looks left; an activation that left is `worse` with the look it left at. `looks`, the
+    folder's looks as the command that trained it took them, are reused where they saw the
+    same runs (`sequential.replay`), so that no look is decided twice.
     """
     scores, failed = failures_and_scores(records, order, classes)
     facts = {name: counts(records, name, classes) for name in order}
-    rows = {name: dict.fromkeys(COLUMNS) | facts[name] | spread_columns(records, name, scores, facts[name])
-            for name in order}  # fmt: skip
+    # Built as dicts here, frozen into typed rows at the end: a misspelt column fails there.
+    rows = {name: facts[name] | spread_columns(records, name, scores, facts[name]) for name in order}
     # An activation that diverged on every seed is not ranked: it is `diverged`, and keeping
     # it out never helps it.
     ranked = [
@@ -209,7 +177,7 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         level = result["first_level"]
         members = [name for k, name in enumerate(ranked) if result["member"][k]]
         if design is not None:
-            progress = sequential.replay(scores, failed, design, classes, test_images or 10_000)
+            progress = sequential.replay(scores, failed, design, classes, test_images or 10_000, previous=looks)
             members = [name for name in ranked if name in progress.still_in]
             for look in progress.looks:
                 for name in look.left:
@@ -241,7 +209,7 @@ def compare(records: list[dict], order: list[str], margin: float = DEFAULT_MARGI
         rows[name]["verdict"] = verdict_word(rows[name], facts[name], len(members), len(ranked))
     mcnemar = one_seed_mcnemar(records, order, rows, classes)
     return Comparison(
-        rows=rows, scores=scores, ranked=ranked, best_set=members,
+        rows={name: VerdictRow(**columns) for name, columns in rows.items()}, scores=scores, ranked=ranked, best_set=members,
         new_images_best_set=new_image_members, top=top, estimand=THIS_TEST_SET, margin=margin,
         alpha=alpha, level=level, classes=classes, test_images=test_images, mcnemar=mcnemar,
         pairs=all_pairs.all_pairs(scores, alpha), progress=progress,
@@ -266,7 +234,7 @@ def verdict_word(row: dict, fact: dict, set_size: int, ranked: int) -> str:
         return "diverged"
     if fact["runs"] < MIN_SEEDS:
         return "too few seeds"
-    if not row["in_best_set"]:
+    if not row.get("in_best_set"):
         return "worse"
     # With a single rankable activation nothing was compared: it is not called best.
     return "best" if set_size == 1 and ranked > 1 else "in the best set"
