@@ -197,7 +197,7 @@ def rebuild_extracts(paths: list[str], results_dir: Path) -> None:
         commands = saved.config_json.get("commands") or [{}]
         print(f"{run_dir}: rebuilt from {path} ({len(saved.runs)} runs); its last command was "
               f"`{commands[-1].get('command', '?')}`")  # fmt: skip
-    experiment.write_index(results_dir, extracts[-1].config.margin / 100)
+    experiment.write_index(results_dir)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,7 +23,7 @@ def low_high(values) -> dict:
 def five_seed_numbers(facts: dict) -> dict:
     """The five-seed run's numbers beyond its summary's: Sigmoid's seeds that learned, and
     the spread of each activation's accuracy and of its paired difference with ReLU."""
-    scores, rows = facts["result"].scores, facts["rows"]
+    scores, rows = facts["comparison"].scores, facts["rows"]
     relu = scores["relu"]
     learned = {seed: value for seed, value in scores["sigmoid"].items() if not verdict.is_stuck(value, 10)}
     learners = [name for name, row in rows.items() if not row["seeds_failed"]]
@@ -110,10 +110,8 @@ def median_final(histories: list[dict], name: str, column: str) -> float:
 def gelu_paper_numbers(facts: dict) -> dict:
     """The MLP sweep: each group's (dropout 0, 0.5) tuned rates and, at them, the median
     curves the paper draws; every folder's median final training loss."""
-    folders = [results_index.Folder(name, folder["settings"], folder["histories"], folder["design"])
-               for name, folder in facts["folders"].items()]  # fmt: skip
-    margin = next(iter(facts["folders"].values()))["config"].margin / 100
-    tuned = results_index.tuned_learning_rates(results_index.sweeps(folders), margin)
+    folders = [folder["result"] for folder in facts["folders"].values()]
+    tuned = results_index.tuned_learning_rates(results_index.sweeps(folders))
     final, groups, verdicts = {}, {}, {}
     training = "loss_without_dropout"
     for name, folder in facts["folders"].items():

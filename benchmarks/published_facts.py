@@ -7,8 +7,9 @@ five-seed run, whose folder was not kept, its recorded test accuracies
 per folder (and at the top level where the comparison has one folder) `rows` (summary.csv's
 row of each activation), `x100` and `neg100` (its numeric columns times 100 and -100: pp and
 percent), `headline`, `verdict_block` (summary.md's verdict sentence, quoted, and its table),
-`runs` (activation -> seed -> history record), `histories`, `config`, `settings`, `design`
-and `result` (the verdict); then whatever the comparison's own `derive` adds.
+`runs` (activation -> seed -> history record), `histories`, `config`, `settings`, `design`,
+`result` (its `FolderResult`) and `comparison` (the verdict); then whatever the
+comparison's own `derive` adds.
 """
 
 import dataclasses
@@ -24,23 +25,27 @@ import plotting  # noqa: E402
 import recorded_verdict  # noqa: E402
 from activation_comparison import experiment  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
-from activation_comparison.reporting import report, results_index  # noqa: E402
+from activation_comparison.reporting import report  # noqa: E402
+from activation_comparison.reporting.folder_result import FolderResult, recorded_margin  # noqa: E402
 from activation_comparison.setup import extract  # noqa: E402
 from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
 
 
 @dataclass(frozen=True)
 class Folder:
-    """One folder's records as its summary reads them."""
+    """One folder's records as its summary reads them, with its config.json."""
 
     name: str
     histories: list[dict]
-    config: ExperimentConfig
-    design: dict | None = None
+    saved: dict  # config.json, or its settings alone for a record
 
     @property
-    def settings(self) -> dict:
-        return ExperimentConfig.identity(dataclasses.asdict(self.config))
+    def config(self) -> ExperimentConfig:
+        return ExperimentConfig(**self.saved["config"])
+
+    def result(self) -> FolderResult:
+        """The folder's result, as its summary and the index compute it."""
+        return FolderResult.of_records(self.histories, recorded_margin(self.saved), name=self.name, saved=self.saved)
 
 
 def scaled(rows: dict[str, dict], factor: float) -> dict[str, dict]:
@@ -51,18 +56,18 @@ def scaled(rows: dict[str, dict], factor: float) -> dict[str, dict]:
 
 def folder_facts(folder: Folder) -> dict:
     """The quotable facts of one folder, computed as its summary.md and summary.csv are."""
-    margin = folder.config.margin / 100
-    result = report.comparison(folder.histories, margin, folder.design)
-    rows = {row["activation"]: row for row in report.summarize(folder.histories, margin, result)}
-    text = report.summary_markdown(folder.config, list(rows.values()), [], folder.histories, margin, result)
-    headline, table = text.split("\n\n")[1:3]
+    result = folder.result()
+    rows = {row.activation: dict(row) for row in result.rows}
+    # summary.md opens with the answer; the table is its next paragraph.
+    table = report.summary_markdown(result, []).split("\n\n")[2]
     runs = {}
     for history in folder.histories:
         runs.setdefault(history["activation"], {})[int(history["seed"])] = history
     return {
-        "rows": rows, "x100": scaled(rows, 100.0), "neg100": scaled(rows, -100.0), "headline": headline,
-        "verdict_block": f"> {headline}\n\n{table}\n", "runs": runs, "histories": folder.histories,
-        "config": folder.config, "settings": folder.settings, "design": folder.design, "result": result,
+        "rows": rows, "x100": scaled(rows, 100.0), "neg100": scaled(rows, -100.0), "headline": result.verdict,
+        "verdict_block": f"> {result.verdict}\n\n{table}\n", "runs": runs, "histories": folder.histories,
+        "config": folder.config, "settings": result.settings, "design": result.design, "result": result,
+        "comparison": result.comparison,
     }  # fmt: skip
 
 
@@ -98,11 +103,6 @@ class Source:
                      if name in pinned and version != pinned[name]}  # fmt: skip
         return "" if not seen else "; ran under " + ", ".join(f"{name} {version}" for name, version in sorted(seen))
 
-    def index_folders(self) -> list:
-        """The folders as the index sees them (for sweeps and the tuned verdict)."""
-        return [results_index.Folder(folder.name, folder.settings, folder.histories, folder.design)
-                for folder in self.loaded.values()]  # fmt: skip
-
     def draw(self, figure, scratch: Path) -> Path:
         """The figure drawn from the extracts into `scratch`: a folder's figure as its summary
         draws it, an index figure by rebuilding the folders and writing their index."""
@@ -110,16 +110,15 @@ class Source:
         target.parent.mkdir(parents=True, exist_ok=True)
         if figure.folder is not None:
             folder = self.loaded[figure.folder]
-            order = report.activation_order(history["activation"] for history in folder.histories)
-            drawn = plotting.FIGURES[figure.figure].draw(folder.histories, order)
-            drawing.name_settings(drawn, folder.config.describe())
+            # As summary.md draws it: the settings that tell folders apart in its title.
+            drawn = plotting.draw_folder_figure(folder.result(), figure.figure, folder.config.describe())
             drawing.save_figure(drawn, target)
             return target
         if self.index_dir is None:
             self.index_dir = scratch / self.comparison.name / "results"
             for saved in self.saved:
                 extract.rebuild(saved, self.index_dir)
-            experiment.write_index(self.index_dir, self.saved[-1].config.margin / 100)
+            experiment.write_index(self.index_dir)
         target.write_bytes((self.index_dir / figure.figure).read_bytes())
         return target
 
@@ -134,7 +133,8 @@ def load(comparison, extracts_dir: Path) -> Source:
     if comparison.recorded is not None and missing:
         record = json.loads((ROOT / comparison.recorded).read_text())
         (name,) = folders
-        source.loaded[name] = Folder(name, recorded_verdict.records_of(record), comparison.configs()[0])
+        settings = {"config": dataclasses.asdict(comparison.configs()[0])}
+        source.loaded[name] = Folder(name, recorded_verdict.records_of(record), settings)
         source.origin = f"{comparison.recorded}, test accuracies only"
         return source
     if missing:
@@ -143,7 +143,7 @@ def load(comparison, extracts_dir: Path) -> Source:
     for name, path in zip(folders, paths):
         saved = extract.read(path)
         source.saved.append(saved)
-        source.loaded[name] = Folder(name, saved.runs, saved.config, saved.config_json.get("design"))
+        source.loaded[name] = Folder(name, saved.runs, saved.config_json)
     source.origin = ", ".join(display(path) for path in paths)
     return source
 
