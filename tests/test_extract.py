@@ -230,3 +230,15 @@ def test_a_partly_run_auto_folder_resumes_from_its_extract_on_another_machine_wi
     seed3 = {h["activation"]: h["test_accuracy"] for h in run_folder.read_histories(folder) if h["seed"] == 3}
     assert {h["activation"]: h["test_accuracy"] for h in run_folder.read_histories(elsewhere / folder.name)
             if h["seed"] == 3} == seed3  # fmt: skip
+
+
+def test_load_of_an_extract_gives_the_result_of_its_folder(tmp_path):
+    import activation_comparison
+
+    original = hand_made_folder(tmp_path / "results")
+    (original / "histories" / "gelu_seed1.json").unlink()
+    path = tmp_path / "x.jsonl"
+    extract.write(original, path)
+    from_folder, from_extract = activation_comparison.load(original), activation_comparison.load(path)
+    assert from_extract.name == original.name and from_extract.verdict == from_folder.verdict
+    assert [dict(row) for row in from_extract.rows] == [dict(row) for row in from_folder.rows]

@@ -196,6 +196,15 @@ def parse(lines: list[str], name: str) -> Extract:
     return extract
 
 
+def is_extract(path: Path) -> bool:
+    """Whether `path` is a file whose first line says it is an extract (damaged or not)."""
+    try:
+        with open(path) as handle:
+            return json.loads(handle.readline()).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError, UnicodeDecodeError):
+        return False
+
+
 def read(path: Path) -> Extract:
     path = Path(path)
     try:
