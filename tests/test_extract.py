@@ -152,6 +152,10 @@ def test_rebuilding_a_folder_that_is_already_there_writes_nothing(tmp_path, caps
     status, out, _ = run_cli(["rebuild", str(good), "--results-dir", str(tmp_path / "results")], capsys)
     assert status == 0 and "nothing written" in out
     assert files(original) == before
+    # A folder rebuilt (and summarised) from the extract is its folder too.
+    assert run_cli(["rebuild", str(good), "--results-dir", str(tmp_path / "elsewhere")], capsys)[0] == 0
+    status, out, _ = run_cli(["rebuild", str(good), "--results-dir", str(tmp_path / "elsewhere")], capsys)
+    assert status == 0 and "nothing written" in out
 
 
 def test_writing_the_extract_of_something_that_is_not_a_folder_is_one_line_and_exit_2(tmp_path, capsys):

@@ -216,10 +216,17 @@ def read(path: Path) -> Extract:
     return parse(text.splitlines(), str(path))
 
 
+# What summarising a folder adds to its config.json (the margin it was summarised at): a
+# rebuilt folder is summarised at once, so its config.json may hold it where the extract does not.
+SUMMARY_KEY = "summary"
+
+
 def matches(run_dir: Path, extract: Extract) -> bool:
     """Whether an existing folder holds exactly what the extract would rebuild."""
-    saved = run_folder.read_json_or_refuse(run_dir / "config.json")
-    return saved == extract.config_json and same_runs(run_folder.read_histories(run_dir), extract.runs)
+    saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
+    ours = {key: value for key, value in extract.config_json.items() if key != SUMMARY_KEY}
+    theirs = {key: value for key, value in saved.items() if key != SUMMARY_KEY}
+    return ours == theirs and same_runs(run_folder.read_histories(run_dir), extract.runs)
 
 
 def already_there(extract: Extract, results_dir: Path) -> bool:
