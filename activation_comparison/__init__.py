@@ -26,7 +26,8 @@ def load(path):
     """A results folder's result (`reporting.folder_result.FolderResult`), computed once from
     the folder: `.verdict` (the headline), `.rows` (one row per activation, read like a dict),
     `.table()` (a pandas DataFrame) and `.figure(name)` (a matplotlib Figure). The folder is
-    judged at its own margin, the one it was summarised at."""
+    judged at its own margin, the one it was summarised at. `path` may also be a folder's
+    extract (`published/<folder>.jsonl`), which gives the folder's result."""
     # Imported here, so that importing the package (for its command line, say) loads nothing.
     from activation_comparison.execution import quiet_start
 

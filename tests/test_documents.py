@@ -19,6 +19,7 @@ DOCUMENTS = [
     ROOT / "CONTRIBUTING.md",
     ROOT / "CHANGELOG.md",
     ROOT / "benchmarks" / "README.md",
+    ROOT / "published" / "README.md",
     *sorted((ROOT / "docs").glob("*.md")),
 ]
 README_MOST_LINES = 150

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison.setup import run_folder
+from activation_comparison.setup import extract, run_folder
 from activation_comparison.setup.config import DEFAULTS, ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.setup.data import NUM_CLASSES
 from activation_comparison.verdict import sequential, verdict
@@ -216,12 +216,18 @@ def load(path, margin: float | None = None, known: dict | None = None,
 
     `known` (path -> result) holds the results a command has computed: one whose histories
     and margin have not changed since is returned as it is, so a command computes a
-    folder's verdict at most once. An extract file (one file instead of a folder) would be
-    rebuilt into a temporary folder here first.
+    folder's verdict at most once. `path` may also be a folder's extract
+    (`setup.extract`), whose result is that of the folder it was written from.
     """
     path = Path(path)
     if path.is_file():
-        raise UsageError(f"{path} is a file: load() takes a results folder (holding config.json and histories/)")
+        if not extract.is_extract(path):
+            raise UsageError(f"{path} is a file: load() takes a results folder (holding config.json and histories/) "
+                             "or a folder's extract (published/<folder>.jsonl)")  # fmt: skip
+        # An extract holds the folder's config.json and histories: its result needs no folder.
+        saved = extract.read(path)
+        wanted = recorded_margin(saved.config_json) if margin is None else margin
+        return FolderResult.of_records(saved.runs, wanted, name=saved.folder, saved=saved.config_json, looks=looks)
     if known is None:
         return FolderResult.of(path, margin, looks)
     saved = run_folder.read_json_or_refuse(path / "config.json") or {}

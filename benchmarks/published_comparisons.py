@@ -1,0 +1,170 @@
+"""Each published comparison's own numbers and tables, beyond what its summary gives:
+functions of the facts `published_facts` recomputes from its extracts, which
+`published_numbers` names in its quotes and blocks."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import activations  # noqa: E402
+from activation_comparison.figures import drawing  # noqa: E402
+from activation_comparison.reporting import report, results_index  # noqa: E402
+from activation_comparison.verdict import verdict  # noqa: E402
+
+
+def low_high(values) -> dict:
+    values = list(values)
+    return {"low": min(values), "high": max(values)}
+
+
+def five_seed_numbers(facts: dict) -> dict:
+    """The five-seed run's numbers beyond its summary's: Sigmoid's seeds that learned, and
+    the spread of each activation's accuracy and of its paired difference with ReLU."""
+    scores, rows = facts["comparison"].scores, facts["rows"]
+    relu = scores["relu"]
+    learned = {seed: value for seed, value in scores["sigmoid"].items() if not verdict.is_stuck(value, 10)}
+    learners = [name for name, row in rows.items() if not row["seeds_failed"]]
+    return {
+        "sigmoid_learned": low_high(learned.values()),
+        "sigmoid_learned_seeds": low_high(learned),
+        "sigmoid_failed_seeds": sorted(set(scores["sigmoid"]) - set(learned)),
+        "sigmoid_below_relu": low_high(100 * (relu[seed] - value) for seed, value in learned.items()),
+        "seed_sd_pp": low_high(100 * rows[name]["test_accuracy_std"] for name in learners),
+        "paired_sd_pp": {name: 100 * float(np.std([scores[name][seed] - relu[seed] for seed in relu], ddof=1))
+                         for name in learners},  # fmt: skip
+    }
+
+
+def row_at(history: dict, epoch: int | None = None) -> dict:
+    """A history's row of `epoch` (None: its last)."""
+    rows = history["epochs"]
+    return rows[-1] if epoch is None else next(row for row in rows if row["epoch"] == epoch)
+
+
+def seed_zero_numbers(facts: dict) -> dict:
+    """Seed 0 of each activation at 12 epochs: its scores, and the diagnostics that say why
+    the activations differ (rows of epoch 0, before training; 1; and the last)."""
+    seed0 = {name: seeds[0] for name, seeds in facts["runs"].items() if 0 in seeds}
+    start, one, end = ({name: row_at(run, epoch) for name, run in seed0.items()} for epoch in (0, 1, None))
+    return {
+        "seed0": seed0, "at_start": start, "after_one": one, "at_end": end,
+        "seed0_pct": {name: 100 * run["test_accuracy"] for name, run in seed0.items()},
+        "conv1_below_relu": start["relu"]["grad_norm_conv1"] / start["sigmoid"]["grad_norm_conv1"],
+        "conv1_below_dense": start["sigmoid"]["grad_norm_dense1"] / start["sigmoid"]["grad_norm_conv1"],
+        "others_after_one": min(row["val_accuracy"] for name, row in one.items() if name != "sigmoid"),
+        "dense_dead_pct": {moment: {name: 100 * row["dead_fraction_act_dense1"] for name, row in rows.items()}
+                           for moment, rows in (("start", start), ("one", one), ("end", end))},
+    }  # fmt: skip
+
+
+def seed_zero_table(facts: dict) -> str:
+    lines = ["| activation | test accuracy | test loss | best epoch |", "|---|---|---|---|"]
+    for name in facts["rows"]:  # In the summary's order.
+        run = facts["seed0"][name]
+        lines.append(f"| {facts['rows'][name]['label']} | {run['test_accuracy']:.4f} | {run['test_loss']:.4f} "
+                     f"| {run['best_epoch']} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def short_label(name: str) -> str:
+    """'Leaky ReLU' for 'Leaky ReLU (0.2)': the label without its parenthesis."""
+    return activations.get(name).label.split(" (")[0]
+
+
+def clip_numbers(facts: dict) -> dict:
+    """The clip sweep's folders by clip value, and how much each clip clipped."""
+    by_clip = {folder["config"].clip_value: folder for folder in facts["folders"].values()}
+    clipped = {clip: {name: 100 * (results_index.mean_clipped_fraction(folder["histories"], name) or 0.0)
+                      for name in folder["rows"]} for clip, folder in by_clip.items()}  # fmt: skip
+    moves = [abs(by_clip[0.001]["rows"][name]["test_accuracy_mean"] - by_clip[0.5]["rows"][name]["test_accuracy_mean"])
+             for name in by_clip[0.5]["rows"]]  # fmt: skip
+    return {"by_clip": by_clip, "clipped_pct_0001": clipped[0.001], "clipped_pct_05_max": max(clipped[0.5].values()),
+            "largest_move_pp": 100 * max(moves)}  # fmt: skip
+
+
+def clip_table(facts: dict) -> str:
+    by_clip = facts["by_clip"]
+    names = list(by_clip[0.5]["rows"])
+    lines = ["| clip | " + " | ".join(map(short_label, names)) + " |", "|---" * (len(names) + 1) + "|"]
+    for clip, label in ((0.5, "value 0.5 (the article's)"), (0.001, "value 0.001"), (None, "none")):
+        rows = by_clip[clip]["rows"]
+        lines.append(f"| {label} | " + " | ".join(report.format_mean_std(rows[name]["test_accuracy_mean"],
+                                                                        rows[name]["test_accuracy_std"])
+                                                  for name in names) + " |")  # fmt: skip
+    fractions = facts["clipped_pct_0001"]
+    lines.append("| mean clipped fraction at 0.001 | " + " | ".join(f"{fractions[name] / 100:.3f}" for name in names) + " |")
+    return "\n".join(lines)
+
+
+def clip_verdicts(facts: dict) -> str:
+    return "\n".join(f"- `{name}`: {folder['headline']}" for name, folder in facts["folders"].items())
+
+
+def median_final(histories: list[dict], name: str, column: str) -> float:
+    return float(np.median([row_at(history)[column] for history in histories if history["activation"] == name]))
+
+
+def gelu_paper_numbers(facts: dict) -> dict:
+    """The MLP sweep: each group's (dropout 0, 0.5) tuned rates and, at them, the median
+    curves the paper draws; every folder's median final training loss."""
+    folders = [folder["result"] for folder in facts["folders"].values()]
+    tuned = results_index.tuned_learning_rates(results_index.sweeps(folders))
+    final, groups, verdicts = {}, {}, {}
+    training = "loss_without_dropout"
+    for name, folder in facts["folders"].items():
+        config = folder["config"]
+        key = f"{config.learning_rate:g}/{config.dropout or 0:g}"
+        final[key] = {activation: median_final(folder["histories"], activation, training) for activation in folder["rows"]}
+    for csv_file, result in tuned:
+        dropout = f"{result.folders[0].settings['dropout'] or 0:.1f}"  # "0.0", "0.5": keys a quote can name
+        lines = results_index.tuned_section(csv_file, result)
+        verdicts[dropout] = "\n".join([lines[5], ""] + lines[7:9 + len(result.choices)])
+        groups[dropout] = {}
+        for activation, choice in result.choices.items():
+            folder = next(f for f in facts["folders"].values()
+                          if f["config"].learning_rate == choice.learning_rate and f"{f['config'].dropout or 0:.1f}" == dropout)
+            epochs, median, _, _ = drawing.epoch_quartiles(folder["histories"], activation, "val_loss")
+            runs = [h for h in folder["histories"] if h["activation"] == activation]
+            groups[dropout][activation] = {
+                "rate": choice.learning_rate, "row": folder["rows"][activation],
+                "train_loss": median_final(folder["histories"], activation, training),
+                "best_val_loss": float(np.min(median)), "best_val_epoch": int(epochs[np.argmin(median)]),
+                "dead_pct": low_high(100 * row_at(run)["dead_fraction_act_dense1"] for run in runs),
+                "dead_pct_start": low_high(100 * row_at(run, 0)["dead_fraction_act_dense1"] for run in runs),
+                "accuracies": low_high(run["test_accuracy"] for run in runs),
+                "curve": drawing.epoch_quartiles(folder["histories"], activation, training)[:2],
+            }  # fmt: skip
+    lowest_from, curves = {}, {}
+    for dropout, group in groups.items():
+        curves[dropout] = {name: numbers.pop("curve") for name, numbers in group.items()}
+        epochs = next(iter(curves[dropout].values()))[0]
+        lowest = [min(curves[dropout], key=lambda name: curves[dropout][name][1][k]) for k in range(len(epochs))]
+        # The first epoch from which GELU's median stays the lowest; none where it does not end lowest.
+        start = next((k for k in range(len(lowest)) if set(lowest[k:]) == {"gelu"}), None)
+        lowest_from[dropout] = None if start is None else int(epochs[start])
+    ratios = {dropout: {name: numbers["train_loss"] / min(other["train_loss"] for other in group.values())
+                        for name, numbers in group.items()} for dropout, group in groups.items()}  # fmt: skip
+    return {"final": final, "tuned": groups, "tuned_verdicts": verdicts, "lowest_from": lowest_from,
+            "loss_ratio": ratios,
+            "best_val_epochs": {dropout: low_high(numbers["best_val_epoch"] for numbers in group.values())
+                                for dropout, group in groups.items()},
+            "tuned_accuracy": {dropout: low_high(group[name]["row"]["test_accuracy_mean"] for name in group)
+                               for dropout, group in groups.items()}}  # fmt: skip
+
+
+def gelu_paper_table(facts: dict) -> str:
+    lines = ["| dropout | activation | training log loss, epoch 20 | lowest validation log loss (epoch) | test accuracy |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for dropout, group in facts["tuned"].items():
+        lowest = min(group.values(), key=lambda numbers: numbers["train_loss"])
+        best_val = min(group.values(), key=lambda numbers: numbers["best_val_loss"])
+        for name, numbers in sorted(group.items(), key=lambda item: item[1]["train_loss"]):
+            train = f"{numbers['train_loss']:.4f}"
+            val = f"{numbers['best_val_loss']:.4f}"
+            lines.append(f"| {float(dropout):g} | {short_label(name)} | {f'**{train}**' if numbers is lowest else train} | "
+                         f"{f'**{val}**' if numbers is best_val else val} ({numbers['best_val_epoch']}) | "
+                         f"{report.format_mean_std(numbers['row']['test_accuracy_mean'], numbers['row']['test_accuracy_std'])} |")  # fmt: skip
+    return "\n".join(lines)
