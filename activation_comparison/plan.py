@@ -142,12 +142,13 @@ def training_seconds(run_seconds: list[float], at_once: int) -> float:
     return max(lanes)
 
 
-def count_row(label: str, states: list[tuple[str, int]], cost: run_costs.RunCost, epochs: int, at_once: int) -> Row:
+def count_row(label: str, states: list[tuple[str, int]], cost: run_costs.RunCost, config: ExperimentConfig,
+              at_once: int) -> Row:  # fmt: skip
     """A row of the runs in `states`, with the summary of the folder they are in."""
     names = [state for state, _ in states]
     train = [saved for state, saved in states if state in ("train", "retrain")]
-    seconds = training_seconds([cost.seconds(epochs - saved) for saved in train], at_once)
-    seconds += run_costs.summary_seconds(len(states))
+    seconds = training_seconds([cost.seconds(config.epochs - saved) for saved in train], at_once)
+    seconds += run_costs.summary_seconds(config.model, len(states))
     return Row(label, len(train), names.count("retrain"), names.count("finished"), names.count("locked"), seconds)
 
 
@@ -166,7 +167,7 @@ def folder_rows(config: ExperimentConfig, run_dir: Path, cost: run_costs.RunCost
     for the most the looks can still take (none once the looks have stopped)."""
     def row(label: str, runs) -> Row:
         states = [run_state(run_dir, name, seed, force) for name, seed in runs]
-        return count_row(label, states, cost, config.epochs, at_once)
+        return count_row(label, states, cost, config, at_once)
 
     if config.seeds != AUTO:
         return [row(str(run_dir), [(name, seed) for seed in range(config.seeds) for name in config.activations])]
@@ -214,11 +215,11 @@ def runs_at_once(workers: int | None, ray_address: str | None, threads: int | No
 
 
 def cost_sentence(cost: run_costs.RunCost, images: int, threads: int) -> str:
-    """'22 s per epoch of 54,000 images with 2 threads (the default), ...' for one folder."""
+    """'21 s per epoch of 54,000 images with 2 threads (the default), ...' for one folder."""
     return (f"{duration(cost.epoch)} per epoch of {images:,} images with {plural(threads, 'thread')} "
-            f"({cost.sources['epoch']}), {duration(cost.first_extra)} more for the first epoch "
-            f"({cost.sources['first']}), {duration(cost.fixed)} per run for the diagnostics before training "
-            f"and the test scoring ({cost.sources['fixed']})")  # fmt: skip
+            f"({cost.sources['epoch']}), the first {duration(cost.first)} ({cost.sources['first']}), "
+            f"{duration(cost.fixed)} per run for the diagnostics before training and the test scoring "
+            f"({cost.sources['fixed']})")  # fmt: skip
 
 
 def plan_text(configs: list[ExperimentConfig], results_dir: Path, train_images: int,

@@ -24,13 +24,15 @@ def round_costs(monkeypatch):
     54,000 images takes 1 + 29 = 30 s, a first epoch 6 s more, a run 4 s outside its
     epochs; a command starts in 10 s (20 more for workers), a folder's summary takes 5 s."""
     monkeypatch.setattr(run_costs, "DEFAULTS", {
-        "cnn": run_costs.NetworkCosts(epoch_fixed=1.0, per_image=29 / 54_000, first_extra=6.0, run_fixed=4.0,
+        "cnn": run_costs.NetworkCosts(epoch_fixed=1.0, per_image=29 / 54_000, first_fixed=7.0,
+                                      first_per_image=29 / 54_000, run_fixed=4.0, summary=5.0,
                                       slots={(2, 1): 1.0, (1, 1): 1.6, (1, 2): 1.5}),
-        "mlp": run_costs.NetworkCosts(epoch_fixed=0.5, per_image=1 / 54_000, first_extra=2.0, run_fixed=1.0,
+        "mlp": run_costs.NetworkCosts(epoch_fixed=0.5, per_image=1 / 54_000, first_fixed=2.5,
+                                      first_per_image=1 / 54_000, run_fixed=1.0, summary=5.0,
                                       slots={(2, 1): 1.0, (1, 1): 1.2, (1, 2): 1.25}),
     })  # fmt: skip
-    for name, seconds in {"START_SECONDS": 10.0, "WORKER_START_SECONDS": 20.0, "SUMMARY_SECONDS": 5.0,
-                          "SUMMARY_SECONDS_PER_RUN": 0.0, "RUN_UNTIMED_SECONDS": 0.0}.items():  # fmt: skip
+    for name, seconds in {"START_SECONDS": 10.0, "WORKER_START_SECONDS": 20.0, "SUMMARY_SECONDS_PER_RUN": 0.0,
+                          "RUN_UNTIMED_SECONDS": 0.0}.items():  # fmt: skip
         monkeypatch.setattr(run_costs, name, seconds)
 
 
@@ -80,7 +82,7 @@ FLAGS = ["--activations", "relu", "elu", "--seeds", "2", "--epochs", "2"]
 def test_plan_counts_every_activation_and_seed_and_writes_nothing(tmp_path, capsys):
     rows, out = plan(tmp_path, capsys, *FLAGS)
     folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
-    # 4 runs x (4 s + a first epoch's 6 s + 2 epochs x 30 s), and the folder's summary: 285 s.
+    # 4 runs x (4 s + a first epoch's 36 s + a second's 30 s), and the folder's summary: 285 s.
     assert rows == {folder: {"to train": 4, "finished": 0, "locked": 0, "time": "4.8 min"}}
     # With the command's 10 s of start-up.
     assert WHOLE.search(out).group(1) == "4.9 min" and "(295 s)" in out
@@ -131,18 +133,18 @@ def test_a_run_another_process_holds_is_locked_and_not_trained(tmp_path, capsys)
 
 
 def test_the_folders_recorded_epochs_set_the_time(tmp_path, capsys):
-    # A first epoch as long as the second adds nothing: 3 runs x (4 s + 2 x 600 s) + 5 s.
+    # 3 runs x (4 s + 600 s + 600 s) + 5 s.
     history(tmp_path, TWO_BY_TWO, "relu", 0, "finished", epoch_seconds=[600.0, 600.0])
     rows, out = plan(tmp_path, capsys, *FLAGS)
     (row,) = rows.values()
     assert (row["to train"], row["time"]) == (3, "60 min")
     assert ("10 min per epoch of 54,000 images with 2 threads (1 recorded epoch of comparable size), "
-            "0.0 s more for the first epoch (1 recorded run)") in out  # fmt: skip
+            "the first 10 min (1 recorded first epoch of comparable size)") in out  # fmt: skip
 
 
 def test_without_recorded_epochs_the_defaults_are_scaled_to_the_images(tmp_path, capsys):
-    # An epoch of 5,400 images (6,000 less the validation tenth): 1 s + 29 s x 0.1 = 3.9 s.
-    # 4 runs x (4 s + 6 s + 2 x 3.9 s) + 5 s = 76.2 s.
+    # An epoch of 5,400 images (6,000 less the validation tenth): 1 s + 29 s x 0.1 = 3.9 s,
+    # the first 7 s + 2.9 s. 4 runs x (4 s + 9.9 s + 3.9 s) + 5 s = 76.2 s.
     rows, out = plan(tmp_path, capsys, *FLAGS, "--train-limit", "6000")
     (row,) = rows.values()
     assert row["time"] == "76 s"
@@ -151,8 +153,8 @@ def test_without_recorded_epochs_the_defaults_are_scaled_to_the_images(tmp_path,
 
 def test_a_small_runs_epochs_do_not_inflate_a_full_data_estimate(tmp_path, capsys):
     # 3 s an epoch of 900 images is 180 s per 54,000 images, six times the truth: its
-    # epochs are mostly their fixed part. Its first epoch's extra 8 s and its 3 s outside
-    # the epochs (diagnostics 1 s, test 2 s) do not depend on the images, and are used.
+    # epochs are mostly their fixed part. Its 3 s outside the epochs (diagnostics 1 s,
+    # test 2 s) do not depend on the images, and are used.
     small = {"epochs": 3, "train_limit": 1000}
     paths = history(tmp_path, small, "relu", 0, "finished", epoch_seconds=[11.0, 3.0, 3.0], test_seconds=2.0)
     record = json.loads(paths.history_json.read_text())
@@ -160,21 +162,22 @@ def test_a_small_runs_epochs_do_not_inflate_a_full_data_estimate(tmp_path, capsy
     paths.history_json.write_text(json.dumps(record))
     config_json(tmp_path, small)
     rows, out = plan(tmp_path, capsys, *FLAGS)
-    assert ("30 s per epoch of 54,000 images with 2 threads (the default), 8.0 s more for the first epoch "
-            "(1 recorded run), 3.0 s per run for the diagnostics before training and the test scoring "
-            "(1 recorded run)") in out  # fmt: skip
+    assert ("30 s per epoch of 54,000 images with 2 threads (the default), the first 36 s (the default), "
+            "3.0 s per run for the diagnostics before training and the test scoring (1 recorded run)") in out  # fmt: skip
     folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
-    assert rows[folder]["time"] == "4.8 min"  # 4 x (3 + 8 + 2 x 30) + 5 = 289 s.
+    assert rows[folder]["time"] == "4.7 min"  # 4 x (3 + 36 + 30) + 5 = 281 s.
 
 
 def test_epochs_of_comparable_size_are_scaled_along_the_fixed_and_per_image_parts(tmp_path, capsys):
     # 27,000 images, half the full set: the default says 1 + 14.5 = 15.5 s, this machine
-    # took 31 s, so the full set's 30 s become 60 s here.
+    # took 31 s, so the full set's 30 s become 60 s here; the first epoch 40 s against the
+    # default's 7 + 14.5 = 21.5 s, so the full set's 36 s become 67 s.
     half = {"epochs": 3, "train_limit": 30000}
     history(tmp_path, half, "relu", 0, "finished", epoch_seconds=[40.0, 31.0, 31.0])
     config_json(tmp_path, half)
     _, out = plan(tmp_path, capsys, *FLAGS)
-    assert "60 s per epoch of 54,000 images with 2 threads (2 recorded epochs of comparable size)" in out
+    assert ("60 s per epoch of 54,000 images with 2 threads (2 recorded epochs of comparable size), "
+            "the first 67 s (1 recorded first epoch of comparable size)") in out  # fmt: skip
 
 
 def test_another_networks_epochs_are_not_used(tmp_path, capsys):
@@ -189,7 +192,7 @@ def test_another_networks_epochs_are_not_used(tmp_path, capsys):
 
 def test_workers_share_the_runs_and_the_cores_as_measured(tmp_path, capsys):
     # Two workers on 2 cores get one thread each; the work takes 1.5 times as long each
-    # (the measured slot, not twice): runs of 6 + 9 + 2 x 45 = 105 s, two at a time.
+    # (the measured slot, not twice): runs of 6 + 54 + 45 = 105 s, two at a time.
     rows, out = plan(tmp_path, capsys, *FLAGS, "--workers", "2")
     assert [row["time"] for row in rows.values()] == ["3.6 min"]  # 2 x 105 s + 5 s.
     assert "2 runs at a time" in out and "45 s per epoch of 54,000 images with 1 thread (the default)" in out
@@ -207,7 +210,7 @@ def test_epochs_recorded_with_other_threads_are_scaled_to_this_commands(tmp_path
     rows, out = plan(tmp_path, capsys, *FLAGS)
     assert "3.3 min per epoch of 54,000 images with 2 threads (1 recorded epoch of comparable size)" in out
     folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
-    assert rows[folder]["time"] == "27 min"  # 4 x (4 + 0 + 2 x 200) + 5 = 1621 s.
+    assert rows[folder]["time"] == "27 min"  # 4 x (4 + 200 + 200) + 5 = 1621 s.
 
 
 def test_a_sweep_has_a_row_per_folder_and_a_total(tmp_path, capsys):
@@ -224,7 +227,7 @@ def test_seeds_auto_plans_the_first_look_and_the_most_runs(tmp_path, capsys):
     history(tmp_path, AUTO, "relu", 0, "finished")
     rows, out = plan(tmp_path, capsys, *AUTO_FLAGS)
     folder = tmp_path / ExperimentConfig(**AUTO).run_name()
-    # Runs of 4 + 6 + 2 x 30 = 70 s: 8 of them and the summary, then 23.
+    # Runs of 4 + 36 + 30 = 70 s: 8 of them and the summary, then 23.
     assert rows[f"{folder}, first look (3 seeds)"] == {"to train": 8, "finished": 1, "locked": 0, "time": "9.4 min"}
     assert rows[f"{folder}, at most (8 seeds)"] == {"to train": 23, "finished": 1, "locked": 0, "time": "27 min"}
     assert "looks at 3, 5, 8 seeds" in out

@@ -2,8 +2,8 @@
 
 A run costs its fixed part (the diagnostics before training, scoring the test set and
 saving its predictions), a first epoch (which also traces and compiles the model), and
-its later epochs. An epoch costs a fixed part (validation set-up, diagnostics, saving)
-plus a part per training image. A command adds its start-up (loading TensorFlow and the
+its later epochs. Each kind of epoch costs a fixed part (validation set-up, diagnostics,
+saving) plus a part per training image. A command adds its start-up (loading TensorFlow and the
 data, the first model's warm-up, and worker processes) and, per run folder, the summary,
 figures and index.
 
@@ -27,7 +27,9 @@ COMPARABLE = 2.0
 
 @dataclass(frozen=True)
 class NetworkCosts:
-    """One network's measured costs in seconds, float32, 2 threads, one run at a time.
+    """One network's measured costs in seconds, float32, 2 threads, one run at a time: an
+    epoch's fixed part and its part per image, the same for a first epoch (which also
+    traces and compiles), a run's fixed part, and its folder's summary and figures.
 
     `slots[(threads, runs_at_once)]` is the time of the same work relative to 2 threads
     and one run at a time, on the reference machine's 2 cores.
@@ -35,33 +37,43 @@ class NetworkCosts:
 
     epoch_fixed: float
     per_image: float
-    first_extra: float
+    first_fixed: float
+    first_per_image: float
     run_fixed: float
+    summary: float
     slots: dict = field(default_factory=dict)
-    # --loss-without-dropout: one more forward pass per step.
-    without_dropout_factor: float = 1.0
+
+    def epoch(self, images: int) -> float:
+        return self.epoch_fixed + self.per_image * images
+
+    def first(self, images: int) -> float:
+        return self.first_fixed + self.first_per_image * images
 
 
-# Measured on REFERENCE_MACHINE with nothing else running (benchmarks/README.md, "Planned
-# against real wall time"): an epoch of all 54,000 MNIST training images takes the CNN
-# about 22 s, the MLP about 1.5 s.
+# Measured on REFERENCE_MACHINE while nothing else trained (benchmarks/README.md, "Planned
+# against real wall time"). The CNN: an epoch of all 54,000 MNIST training images 20-22 s,
+# its first 22-25 s; one of 2,700 images 1.3 s, its first 2.2 s; the test scoring and the
+# diagnostics before training 2.4-2.8 s. The MLP (--loss-without-dropout changes nothing
+# measurable there): an epoch of 55,000 images 1.35 s (ReLU) to 1.8 s (GELU), its first
+# 2.7-3.5 s. One thread alone: the CNN's epochs 1.31 times as long; two workers of one
+# thread each: the CNN's 2.0 times, the MLP's 1.0-1.34 (its sweep). The MLP alone with one
+# thread was not measured: taken as its workers'.
 DEFAULTS = {
-    "cnn": NetworkCosts(epoch_fixed=0.3, per_image=4.07e-4, first_extra=1.2, run_fixed=2.4,
-                        slots={(2, 1): 1.0, (1, 1): 1.5, (1, 2): 1.45}, without_dropout_factor=1.3),  # fmt: skip
-    "mlp": NetworkCosts(epoch_fixed=0.1, per_image=2.6e-5, first_extra=1.2, run_fixed=0.7,
-                        slots={(2, 1): 1.0, (1, 1): 1.2, (1, 2): 1.3}, without_dropout_factor=1.3),  # fmt: skip
+    "cnn": NetworkCosts(epoch_fixed=0.3, per_image=3.9e-4, first_fixed=0.9, first_per_image=4.4e-4, run_fixed=2.7,
+                        summary=2.3, slots={(2, 1): 1.0, (1, 1): 1.31, (1, 2): 2.0}),  # fmt: skip
+    "mlp": NetworkCosts(epoch_fixed=0.05, per_image=2.6e-5, first_fixed=1.4, first_per_image=3.0e-5, run_fixed=0.55,
+                        summary=4.0, slots={(2, 1): 1.0, (1, 1): 1.3, (1, 2): 1.3}),  # fmt: skip
 }
-# A process's start-up: importing TensorFlow and Keras, loading MNIST, and the warm-up of
-# its first model. Worker processes start in parallel, each paying its own.
-START_SECONDS = 5.0
-WORKER_START_SECONDS = 6.0
+# A process's start-up: starting Python, importing TensorFlow and Keras, loading MNIST,
+# and the warm-up of its first model. Worker processes start in parallel, each paying its own.
+START_SECONDS = 7.0
+WORKER_START_SECONDS = 9.0
 # A local Ray instance's start, beside the workers it starts (benchmarks/README.md).
 RAY_START_SECONDS = 12.0
-# Writing a folder's summary and figures, then the index: a fixed part and one per run.
-SUMMARY_SECONDS = 2.5
-SUMMARY_SECONDS_PER_RUN = 0.05
-# Saving a run's history and predictions, and what no recorded part times.
-RUN_UNTIMED_SECONDS = 0.3
+# A folder's summary reads every ended run's history and predictions.
+SUMMARY_SECONDS_PER_RUN = 0.1
+# Building the model, saving a run's history and predictions: what no recorded part times.
+RUN_UNTIMED_SECONDS = 0.4
 
 
 def cost_key(settings: dict) -> tuple:
@@ -109,7 +121,7 @@ def slot_factor(model: str, threads: int, at_once: int, cores: int) -> float:
     relative to 2 threads alone on 2 cores: as measured where the defaults have the slot;
     otherwise threads beyond 2 are taken to gain nothing, and runs that ask for more threads
     than there are cores to share them out."""
-    slots = DEFAULTS.get(model, DEFAULTS["cnn"]).slots
+    slots = network_costs(model).slots
     threads = max(1, min(threads, cores))
     if cores == REFERENCE_CORES and (threads, at_once) in slots:
         return slots[(threads, at_once)]
@@ -128,66 +140,64 @@ class Slot:
 
 @dataclass(frozen=True)
 class RunCost:
-    """A planned run's parts in seconds, and for each part where it came from."""
+    """A planned run's parts in seconds (its first epoch, each later one, its fixed part),
+    and for each part where it came from."""
 
+    first: float
     epoch: float
-    first_extra: float
     fixed: float
     sources: dict
 
     def seconds(self, epochs: int, first_included: bool = True) -> float:
-        extra = self.first_extra if first_included else 0.0
-        return self.fixed + RUN_UNTIMED_SECONDS + extra + epochs * self.epoch
+        """A run of `epochs` epochs; a resumed run's first epoch is no longer its first,
+        but its model is still compiled again."""
+        if epochs <= 0:
+            return self.fixed + RUN_UNTIMED_SECONDS
+        return self.fixed + RUN_UNTIMED_SECONDS + self.first + (epochs - 1) * self.epoch
 
 
 def recorded(count: int, noun: str) -> str:
     return f"{count} recorded {noun}{'' if count == 1 else 's'}"
 
 
-def default_epoch(network: NetworkCosts, key: tuple, images: int) -> float:
-    per_image = network.per_image * (network.without_dropout_factor if key[3] else 1.0)
-    return network.epoch_fixed + per_image * images
+def network_costs(model: str) -> NetworkCosts:
+    return DEFAULTS.get(model, DEFAULTS["cnn"])
 
 
 def run_cost(key: tuple, images: int, slot: Slot, records: list[RunRecord]) -> RunCost:
     """A run's parts for `images` images per epoch in `slot`, from the `records` of the
-    same `key` where they tell the part, else from `DEFAULTS`. Records made in other slots
-    are scaled by `slot_factor`."""
-    model = key[0]
-    network = DEFAULTS.get(model, DEFAULTS["cnn"])
-    target = slot_factor(model, slot.threads, slot.at_once, slot.cores)
+    same `key` where they tell the part, else from `DEFAULTS`. An epoch is taken only from
+    records of comparable size, carried to these images along the defaults' fixed and
+    per-image parts; records made in other slots are scaled by `slot_factor`."""
+    network = network_costs(key[0])
+    target = slot_factor(key[0], slot.threads, slot.at_once, slot.cores)
     same = [record for record in records if record.key == key]
+    comparable = [record for record in same if record.images and 1 / COMPARABLE <= record.images / images <= COMPARABLE]
 
     def scale(record: RunRecord) -> float:
-        return target / slot_factor(model, record.threads, record.at_once, record.cores)
+        return target / slot_factor(key[0], record.threads, record.at_once, record.cores)
 
-    def shape(record: RunRecord) -> float:
-        # From the record's images to these, along the default's fixed and per-image parts.
-        return default_epoch(network, key, images) / default_epoch(network, key, record.images)
-
-    sources = {}
-    extras = [(record.first - statistics.median(record.later)) * scale(record)
-              for record in same if record.first is not None and record.later]  # fmt: skip
-    if extras:
-        first_extra, sources["first"] = max(0.0, statistics.median(extras)), recorded(len(extras), "run")
-    else:
-        first_extra, sources["first"] = network.first_extra * target, "the default"
-    comparable = [record for record in same if record.images and 1 / COMPARABLE <= record.images / images <= COMPARABLE]
-    epochs = [seconds * scale(record) * shape(record) for record in comparable for seconds in record.later]
-    if not epochs:
-        # A first epoch, less what a first epoch adds, is an epoch too.
-        epochs = [(record.first * scale(record) - first_extra) * shape(record)
-                  for record in comparable if record.first is not None]  # fmt: skip
-    if epochs:
-        epoch, sources["epoch"] = statistics.median(epochs), recorded(len(epochs), "epoch") + " of comparable size"
-    else:
-        epoch, sources["epoch"] = default_epoch(network, key, images) * target, "the default"
+    firsts = [record.first * scale(record) * network.first(images) / network.first(record.images)
+              for record in comparable if record.first is not None]  # fmt: skip
+    epochs = [seconds * scale(record) * network.epoch(images) / network.epoch(record.images)
+              for record in comparable for seconds in record.later]  # fmt: skip
+    # Where only one kind of epoch is recorded, the other keeps the defaults' ratio to it.
+    first = statistics.median(firsts) if firsts else None
+    epoch = statistics.median(epochs) if epochs else None
+    if first is None:
+        first = network.first(images) * (epoch / network.epoch(images) if epoch else target)
+    if epoch is None:
+        epoch = network.epoch(images) * (first / network.first(images) if firsts else target)
+    sources = {"first": recorded(len(firsts), "first epoch") + " of comparable size" if firsts else
+               "from the later epochs" if epochs else "the default",
+               "epoch": recorded(len(epochs), "epoch") + " of comparable size" if epochs else
+               "from the first epochs" if firsts else "the default"}  # fmt: skip
     fixed_parts = [record.fixed * scale(record) for record in same if record.fixed is not None]
     if fixed_parts:
         fixed, sources["fixed"] = statistics.median(fixed_parts), recorded(len(fixed_parts), "run")
     else:
         fixed, sources["fixed"] = network.run_fixed * target, "the default"
-    return RunCost(epoch, first_extra, fixed, sources)
+    return RunCost(first, epoch, fixed, sources)
 
 
 def start_seconds(at_once: int, ray: bool) -> float:
@@ -197,6 +207,6 @@ def start_seconds(at_once: int, ray: bool) -> float:
     return START_SECONDS + (WORKER_START_SECONDS if at_once > 1 else 0.0)
 
 
-def summary_seconds(runs: int) -> float:
+def summary_seconds(model: str, runs: int) -> float:
     """A folder's summary, figures and index, over its `runs` ended runs."""
-    return SUMMARY_SECONDS + SUMMARY_SECONDS_PER_RUN * runs
+    return network_costs(model).summary + SUMMARY_SECONDS_PER_RUN * runs
