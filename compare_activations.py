@@ -155,7 +155,7 @@ def plan_of(options, configs: list[config.ExperimentConfig]) -> str:
     threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
     at_once = plan.runs_at_once(options.workers, options.ray, threads, hardware.cores())
     return plan.plan_text(configs, Path(options.results_dir), train_images, at_once, options.force, threads,
-                          hardware.cores())
+                          hardware.cores(), ray=options.ray is not None)
 
 
 def main(argv=None) -> int:

@@ -5,49 +5,35 @@ already ended (finished or diverged, reused), the runs another process is traini
 and the wall time. The plan changes nothing: a folder that does not exist yet simply has
 no runs, and a run's lock is probed only where its lock file already exists.
 
-The time per epoch comes from the epochs recorded under --results-dir: the folder's own
-where it has some, else per training image from folders of the same network (else of any
-network), scaled to this folder's images; without any, from a stated default. Reads
-`setup`, the epoch costs of `reporting.epoch_timing` and the looks of `verdict.sequential`.
+The time is the whole command's: its start-up, every run's parts and each folder's
+summary, costed by `reporting.run_costs` from the runs recorded under --results-dir where
+they tell a part, else from its measured defaults. With --seeds auto a folder's looks are
+retaken from its ended runs (`verdict.sequential`), so a partly run folder is planned from
+where it stands: its next look, and the most it can still spend.
 """
 
-import math
+import dataclasses
 import types
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from activation_comparison.reporting import epoch_timing
+from activation_comparison.reporting import run_costs
 from activation_comparison.setup import data, run_folder, storage
 from activation_comparison.setup.config import AUTO, ExperimentConfig, UsageError
 from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
-from activation_comparison.verdict import sequential
+from activation_comparison.verdict import sequential, verdict
 
 # Both named datasets have 60,000 training images, so a plan needs to load only --data.
 TRAINING_IMAGES = {"mnist": 60_000, "fashion_mnist": 60_000}
-# Without recorded epochs: the CNN trains an epoch of 54,000 images (MNIST less its
-# validation tenth) in about 30 s on 2 CPU cores.
-DEFAULT_EPOCH_SECONDS = 30.0
-DEFAULT_EPOCH_IMAGES = 54_000
 DEFAULT_THREADS = 2
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """The trained epochs of one run folder: the network, the images an epoch trains on
-    (None when its config.json does not say), each epoch's cost in seconds and the intra-op
-    threads its run used (None where the history does not say)."""
-
-    model: str
-    images: int | None
-    costs: list[float]
-    threads: list[int | None]
-
-
-@dataclass(frozen=True)
 class Row:
-    """One line of the plan: runs to train, ended and locked, and their wall time."""
+    """One line of the plan: runs to train, ended and locked, and their wall time (the
+    runs' training and the folder's summary)."""
 
     label: str
     to_train: int
@@ -75,37 +61,26 @@ def lock_held(lock: Path) -> bool:
         return not taken
 
 
-def run_state(run_dir: Path, activation: str, seed: int, force: bool) -> str:
-    """"finished" (ended, reused), "locked" (being trained elsewhere), "retrain" (ended,
-    trained again with --force) or "train". A damaged history is refused, as training would."""
+def run_state(run_dir: Path, activation: str, seed: int, force: bool) -> tuple[str, int]:
+    """("finished" (ended, reused), "locked" (being trained elsewhere), "retrain" (ended,
+    trained again with --force) or "train", the epochs a "train" run has already saved).
+    A damaged history is refused, as training would."""
     paths = RunPaths.of(run_dir, activation, seed)
     history = run_folder.read_json_or_refuse(paths.history_json) or {}
     ended = history.get("status") in FINAL_STATUSES
     if ended and not force:
-        return "finished"
+        return "finished", 0
     if lock_held(paths.lock):
-        return "locked"
-    return "retrain" if ended else "train"
+        return "locked", 0
+    if ended:
+        return "retrain", 0
+    saved = max((row.get("epoch", 0) for row in history.get("epochs", [])), default=0)
+    return "train", saved if paths.checkpoint.exists() else 0
 
 
-def epoch_costs(run_dir: Path) -> tuple[list[float], list[int | None]]:
-    """Each trained epoch's cost (`epoch_timing.epoch_cost`) in a folder's histories,
-    finished or not, and the threads of its run; a damaged history is left out."""
-    histories = []
-    for path in sorted((run_dir / "histories").glob("*.json")):
-        try:
-            history = storage.read_json(path)
-        except ValueError:
-            continue
-        if isinstance(history, dict) and history.get("epochs"):
-            histories.append(history)
-    rows = list(epoch_timing.trained_rows(histories))
-    return [epoch_timing.epoch_cost(row) for _, row in rows], [history.get("intra_op_threads") for history, _ in rows]
-
-
-def folder_settings(run_dir: Path) -> tuple[str, int | None]:
-    """A folder's network and the images its epochs trained on, from its config.json; the
-    images are None when it does not say."""
+def folder_settings(run_dir: Path) -> tuple[dict, int | None, int | None]:
+    """A folder's settings, the images its epochs trained on and its machine's cores, from
+    its config.json; images and cores are None where it does not say."""
     try:
         saved = storage.read_json(run_dir / "config.json") or {}
     except ValueError:
@@ -117,58 +92,29 @@ def folder_settings(run_dir: Path) -> tuple[str, int | None]:
         images = epoch_images(saved["data"]["train_images"], limits)
     except (KeyError, TypeError, UsageError):
         images = None
-    return settings.get("model", "cnn"), images
+    return settings, images, (saved.get("hardware") or {}).get("cores")
 
 
-def recorded_epochs(results_dir: Path) -> dict[str, Recorded]:
-    """Every folder under `results_dir` with trained epochs, by folder name."""
-    recorded = {}
+def recorded_runs(results_dir: Path, cores: int) -> dict[str, list[run_costs.RunRecord]]:
+    """What every recorded run under `results_dir` cost, by folder name; a damaged history
+    is left out. A folder without a config.json is taken to be of the default settings on
+    this machine."""
+    records = {}
     for histories in sorted(Path(results_dir).glob("*/histories")):
-        costs, threads = epoch_costs(histories.parent)
-        if costs:
-            recorded[histories.parent.name] = Recorded(*folder_settings(histories.parent), costs, threads)
-    return recorded
+        settings, images, folder_cores = folder_settings(histories.parent)
+        key = run_costs.cost_key(settings)
+        for path in sorted(histories.glob("*.json")):
+            try:
+                history = storage.read_json(path)
+            except ValueError:
+                continue
+            if isinstance(history, dict) and (record := run_costs.run_record(history, key, images, folder_cores or cores)):
+                records.setdefault(histories.parent.name, []).append(record)
+    return records
 
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def at_threads(costs: list[float], recorded: list[int | None], threads: int, cores: int) -> list[float]:
-    """Epoch costs as a run with `threads` intra-op threads would see them: the cores do the
-    work, so an epoch recorded with 2 threads takes about twice as long with 1 (two workers
-    on 2 cores train no faster than one run). A cost whose threads are not recorded stays."""
-    used = min(threads, cores)
-    return [cost * (min(count, cores) / used if count else 1.0) for cost, count in zip(costs, recorded)]
-
-
-def seconds_per_epoch(config: ExperimentConfig, images: int, recorded: dict[str, Recorded], results_dir: Path,
-                      threads: int, cores: int) -> tuple[float, str]:  # fmt: skip
-    """(seconds, where they come from) for one epoch of `images` images of a run with
-    `threads` threads: the median epoch, so that neither a first epoch's compilation nor a
-    stall sets the pace."""
-    own = recorded.get(config.run_name())
-    if own is not None:
-        costs = at_threads(own.costs, own.threads, threads, cores)
-        return float(np.median(costs)), f"the median of {plural(len(costs), 'epoch')} recorded in this folder"
-    scalable = {name: folder for name, folder in recorded.items() if folder.images}
-    same_network = {name: folder for name, folder in scalable.items() if folder.model == config.model}
-    for chosen, network in ((same_network, f" {config.model}"), (scalable, "")):
-        if chosen:
-            per_image = np.median([cost / folder.images for folder in chosen.values()
-                                   for cost in at_threads(folder.costs, folder.threads, threads, cores)])  # fmt: skip
-            count = sum(len(folder.costs) for folder in chosen.values())
-            where = f"{plural(len(chosen), 'other' + network + ' folder')} under {results_dir}"
-            return float(per_image) * images, f"the median per image of {plural(count, 'epoch')} recorded in {where}"
-    default = at_threads([DEFAULT_EPOCH_SECONDS], [DEFAULT_THREADS], threads, cores)[0]
-    return (default * images / DEFAULT_EPOCH_IMAGES,
-            f"the default, {DEFAULT_EPOCH_SECONDS:.0f} s per {DEFAULT_EPOCH_IMAGES:,}-image epoch of the CNN on "
-            f"2 CPU cores with 2 threads (no epochs are recorded under {results_dir} yet)")  # fmt: skip
-
-
-def wall_seconds(epoch_seconds: float, epochs: int, runs: int, at_once: int) -> float:
-    """Runs go in batches of `at_once`, each run `epochs` epochs."""
-    return epoch_seconds * epochs * math.ceil(runs / at_once)
 
 
 def duration(seconds: float) -> str:
@@ -176,31 +122,70 @@ def duration(seconds: float) -> str:
         return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
+    if seconds < 10 * 60:
+        return f"{seconds / 60:.1f} min"
     if seconds < 90 * 60:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
 
 
-def count_row(label: str, states: list[str], epoch_seconds: float, epochs: int, at_once: int) -> Row:
-    to_train = states.count("train") + states.count("retrain")
-    return Row(label, to_train, states.count("retrain"), states.count("finished"), states.count("locked"),
-               wall_seconds(epoch_seconds, epochs, to_train, at_once))  # fmt: skip
+def seconds_too(seconds: float) -> str:
+    """'4.2 min (251 s)': the duration, with its seconds where it is not given in them."""
+    return duration(seconds) + (f" ({seconds:.0f} s)" if seconds >= 90 else "")
 
 
-def folder_rows(config: ExperimentConfig, run_dir: Path, epoch_seconds: float, at_once: int, force: bool) -> list[Row]:
-    """One row for a fixed number of seeds; with --seeds auto, one for the first look and
-    one for the most runs the looks can take."""
-    def states(seeds: int) -> list[str]:
-        return [run_state(run_dir, name, seed, force) for seed in range(seeds) for name in config.activations]
+def training_seconds(run_seconds: list[float], at_once: int) -> float:
+    """Wall time of runs handed out in order to `at_once` slots, each to the first free."""
+    lanes = [0.0] * at_once
+    for seconds in run_seconds:
+        lanes[lanes.index(min(lanes))] += seconds
+    return max(lanes)
+
+
+def count_row(label: str, states: list[tuple[str, int]], cost: run_costs.RunCost, config: ExperimentConfig,
+              at_once: int) -> Row:  # fmt: skip
+    """A row of the runs in `states`, with the summary of the folder they are in."""
+    names = [state for state, _ in states]
+    train = [saved for state, saved in states if state in ("train", "retrain")]
+    seconds = training_seconds([cost.seconds(config.epochs - saved) for saved in train], at_once)
+    seconds += run_costs.summary_seconds(config.model, len(states))
+    return Row(label, len(train), names.count("retrain"), names.count("finished"), names.count("locked"), seconds)
+
+
+def auto_progress(config: ExperimentConfig, run_dir: Path) -> tuple[dict, sequential.Progress]:
+    """A --seeds auto folder's design (its config.json's, else the one it would get) and its
+    looks retaken from its ended runs."""
+    saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
+    design = saved.get("design") or sequential.design(config.activations, config.max_seeds, config.margin / 100)
+    histories = run_folder.read_histories(run_dir) if run_dir.is_dir() else []
+    scores, failed = verdict.failures_and_scores(histories, design["activations"])
+    return design, sequential.replay(scores, failed, design)
+
+
+def folder_rows(config: ExperimentConfig, run_dir: Path, cost: run_costs.RunCost, at_once: int, force: bool) -> list[Row]:
+    """One row for a fixed number of seeds; with --seeds auto, one for the next look and one
+    for the most the looks can still take (none once the looks have stopped)."""
+    def row(label: str, runs) -> Row:
+        states = [run_state(run_dir, name, seed, force) for name, seed in runs]
+        return count_row(label, states, cost, config, at_once)
 
     if config.seeds != AUTO:
-        return [count_row(str(run_dir), states(config.seeds), epoch_seconds, config.epochs, at_once)]
-    first = sequential.planned_looks(config.max_seeds)[0]
-    return [
-        count_row(f"{run_dir}, first look ({first} seeds)", states(first), epoch_seconds, config.epochs, at_once),
-        count_row(f"{run_dir}, at most ({config.max_seeds} seeds)", states(config.max_seeds), epoch_seconds,
-                  config.epochs, at_once),
-    ]  # fmt: skip
+        return [row(str(run_dir), [(name, seed) for seed in range(config.seeds) for name in config.activations])]
+    design, progress = auto_progress(config, run_dir)
+    if force:
+        progress = sequential.replay({}, {}, design)
+    names = design["activations"]
+    # An activation that has left keeps the seeds it had; the others may get up to the most.
+    kept = [(name, seed) for seed in range(design["max_seeds"]) for name in names
+            if name in progress.still_in or seed < progress.seeds_of[name]]  # fmt: skip
+    if progress.finished:
+        stop = progress.looks[-1]
+        return [row(f"{run_dir}, stopped at {stop.seeds} seeds ({stop.stop})",
+                    [run for run in kept if run[1] < progress.seeds_of[run[0]]])]  # fmt: skip
+    look = design["looks"][len(progress.looks)]
+    which = "next" if progress.looks else "first"
+    return [row(f"{run_dir}, {which} look ({look} seeds)", [run for run in kept if run[1] < look]),
+            row(f"{run_dir}, at most ({design['max_seeds']} seeds)", kept)]  # fmt: skip
 
 
 def table(rows: list[Row]) -> list[str]:
@@ -229,41 +214,68 @@ def runs_at_once(workers: int | None, ray_address: str | None, threads: int | No
     return workers, f"{workers} runs at a time (--workers {workers})"
 
 
+def cost_sentence(cost: run_costs.RunCost, images: int, threads: int) -> str:
+    """'21 s per epoch of 54,000 images with 2 threads (the default), ...' for one folder."""
+    return (f"{duration(cost.epoch)} per epoch of {images:,} images with {plural(threads, 'thread')} "
+            f"({cost.sources['epoch']}), the first {duration(cost.first)} ({cost.sources['first']}), "
+            f"{duration(cost.fixed)} per run for the diagnostics before training and the test scoring "
+            f"({cost.sources['fixed']})")  # fmt: skip
+
+
 def plan_text(configs: list[ExperimentConfig], results_dir: Path, train_images: int,
               at_once: tuple[int, str] = (1, "one run at a time"), force: bool = False,
-              threads: int | None = None, cores: int = DEFAULT_THREADS) -> str:  # fmt: skip
-    """The plan of one command: a table of its run folders and where its times come from.
+              threads: int | None = None, cores: int = DEFAULT_THREADS, ray: bool = False) -> str:  # fmt: skip
+    """The plan of one command: a table of its run folders, the whole command's wall time
+    and where its times come from.
 
     `train_images` is the size of the training set before --train-limit and the validation
     split; `at_once` is `runs_at_once(...)`; `threads` each run's intra-op threads (None: the
-    backend's, one per core) on a machine of `cores` cores. The configs of one command differ only in swept
-    settings, so they share their epochs and seeds.
+    backend's, one per core) on a machine of `cores` cores; `ray` whether Ray starts. The
+    configs of one command differ only in swept settings, so they share their epochs and seeds.
     """
     results_dir = Path(results_dir)
-    recorded = recorded_epochs(results_dir)
-    rows, sources = [], {}
+    recorded = recorded_runs(results_dir, cores)
+    used = min(threads or cores, cores)
+    slot = run_costs.Slot(used, at_once[0], cores)
+    folders, sources = [], {}
     for config in configs:
         images = epoch_images(train_images, config)
-        epoch_seconds, source = seconds_per_epoch(config, images, recorded, results_dir, threads or cores, cores)
+        key = run_costs.cost_key(dataclasses.asdict(config))
+        # A folder's own runs trained on its settings and images, whether or not its config.json says so.
+        own = [dataclasses.replace(record, key=key, images=record.images or images)
+               for record in recorded.get(config.run_name(), [])]  # fmt: skip
+        records = own + [record for name, runs in recorded.items() if name != config.run_name() for record in runs]
+        cost = run_costs.run_cost(key, images, slot, records)
         run_dir = results_dir / config.run_name()
-        rows += folder_rows(config, run_dir, epoch_seconds, at_once[0], force)
-        sources[run_dir] = (f"{duration(epoch_seconds)} per epoch of {images:,} images with "
-                            f"{plural(min(threads or cores, cores), 'thread')}, from {source}")  # fmt: skip
+        folders.append(folder_rows(config, run_dir, cost, at_once[0], force))
+        sources[run_dir] = cost_sentence(cost, images, used)
+    rows = [row for folder in folders for row in folder]
     auto = configs[0].seeds == AUTO
-    # With --seeds auto every folder has two rows: its first look, then the most runs.
-    largest = rows[1::2] if auto else rows
-    totals = [total("total, first looks", rows[0::2]), total("total, at most", largest)] if auto else [total("total", rows)]
+    # With --seeds auto a folder has its next look's row, then the most's (one row once stopped).
+    totals = ([total("total, next looks", [folder[0] for folder in folders]),
+               total("total, at most", [folder[-1] for folder in folders])] if auto else [total("total", rows)])  # fmt: skip
+    start = run_costs.start_seconds(at_once[0], ray)
     lines = ["Plan (nothing is trained or written; run the command without --plan to start it):", ""]
     lines += table(rows + (totals if len(configs) > 1 else [])) + [""]
+    whole = [start + row.seconds for row in totals]
+    if auto:
+        lines.append(f"Wall time of the whole command: about {seconds_too(whole[0])} to the next look, "
+                     f"at most {seconds_too(whole[1])}, with {duration(start)} of start-up "
+                     "and the summaries and figures.")  # fmt: skip
+    else:
+        lines.append(f"Wall time of the whole command: about {seconds_too(whole[0])}, with "
+                     f"{duration(start)} of start-up and the summaries and figures.")  # fmt: skip
     if len(set(sources.values())) == 1:
         lines.append(f"Time: {next(iter(sources.values()))}.")
     else:
         lines += ["Time:"] + [f"  {run_dir}: {source}" for run_dir, source in sources.items()]
+    lines.append(f"Defaults measured on {run_costs.REFERENCE_MACHINE}; runs recorded under {results_dir} "
+                 "replace them where they tell a part.")  # fmt: skip
     lines.append(f"Each run trains {plural(configs[0].epochs, 'epoch')}, {at_once[1]}.")
     if auto:
         looks = ", ".join(map(str, sequential.planned_looks(configs[0].max_seeds)))
         lines += [f"--seeds auto: looks at {looks} seeds. After each look only the activations still in the",
-                  "best set get more seeds, so the runs lie between the first look's and the most."]
+                  "best set get more seeds, so the runs lie between the next look's and the most."]
     if totals[-1].locked:
         lines.append("locked: being trained by another process now; this command would skip them.")
     if totals[-1].retrained:

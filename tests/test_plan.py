@@ -7,6 +7,7 @@ import re
 import pytest
 
 import compare_activations as ca
+from activation_comparison.reporting import run_costs
 from activation_comparison.setup import data, storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.run_folder import RunPaths
@@ -17,7 +18,26 @@ def two_cores(monkeypatch):
     monkeypatch.setattr(ca.hardware, "cores", lambda: 2)
 
 
+@pytest.fixture(autouse=True)
+def round_costs(monkeypatch):
+    """Round defaults, so that each plan below can be worked out by hand: a CNN epoch of
+    54,000 images takes 1 + 29 = 30 s, a first epoch 6 s more, a run 4 s outside its
+    epochs; a command starts in 10 s (20 more for workers), a folder's summary takes 5 s."""
+    monkeypatch.setattr(run_costs, "DEFAULTS", {
+        "cnn": run_costs.NetworkCosts(epoch_fixed=1.0, per_image=29 / 54_000, first_fixed=7.0,
+                                      first_per_image=29 / 54_000, run_fixed=4.0, summary=5.0,
+                                      slots={(2, 1): 1.0, (1, 1): 1.6, (1, 2): 1.5}),
+        "mlp": run_costs.NetworkCosts(epoch_fixed=0.5, per_image=1 / 54_000, first_fixed=2.5,
+                                      first_per_image=1 / 54_000, run_fixed=1.0, summary=5.0,
+                                      slots={(2, 1): 1.0, (1, 1): 1.2, (1, 2): 1.25}),
+    })  # fmt: skip
+    for name, seconds in {"START_SECONDS": 10.0, "WORKER_START_SECONDS": 20.0, "SUMMARY_SECONDS_PER_RUN": 0.0,
+                          "RUN_UNTIMED_SECONDS": 0.0}.items():  # fmt: skip
+        monkeypatch.setattr(run_costs, name, seconds)
+
+
 ROW = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(-|[\d.]+ (?:s|min|h))\s+(\S.*)$")
+WHOLE = re.compile(r"Wall time of the whole command: about ([\d.]+ (?:s|min|h))")
 
 
 def plan(tmp_path, capsys, *flags) -> tuple[dict, str]:
@@ -33,13 +53,22 @@ def plan(tmp_path, capsys, *flags) -> tuple[dict, str]:
     return rows, out
 
 
-def history(tmp_path, settings: dict, activation: str, seed: int, status: str, epoch_seconds=()) -> RunPaths:
+def history(tmp_path, settings: dict, activation: str, seed: int, status: str, epoch_seconds=(), **fields) -> RunPaths:
     """A hand-made history in the folder of `settings`, with one row per recorded epoch."""
     paths = RunPaths.of(tmp_path / ExperimentConfig(**settings).run_name(), activation, seed)
     paths.history_json.parent.mkdir(parents=True, exist_ok=True)
     rows = [{"epoch": 0}] + [{"epoch": epoch, "seconds": seconds} for epoch, seconds in enumerate(epoch_seconds, 1)]
-    paths.history_json.write_text(json.dumps({"activation": activation, "seed": seed, "status": status, "epochs": rows}))
+    record = {"activation": activation, "seed": seed, "status": status, "epochs": rows, **fields}
+    paths.history_json.write_text(json.dumps(record))
     return paths
+
+
+def config_json(tmp_path, settings: dict) -> None:
+    """The config.json a run of `settings` writes, as far as a plan reads it."""
+    config = ExperimentConfig(**settings)
+    (tmp_path / config.run_name() / "config.json").write_text(json.dumps(
+        {"config": {"train_limit": config.train_limit, "validation_split": config.validation_split, "model": config.model},
+         "data": {"train_images": 60000}, "hardware": {"cores": 2}}))  # fmt: skip
 
 
 def snapshot(folder):
@@ -53,7 +82,10 @@ FLAGS = ["--activations", "relu", "elu", "--seeds", "2", "--epochs", "2"]
 def test_plan_counts_every_activation_and_seed_and_writes_nothing(tmp_path, capsys):
     rows, out = plan(tmp_path, capsys, *FLAGS)
     folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
-    assert rows == {folder: {"to train": 4, "finished": 0, "locked": 0, "time": "4 min"}}
+    # 4 runs x (4 s + a first epoch's 36 s + a second's 30 s), and the folder's summary: 285 s.
+    assert rows == {folder: {"to train": 4, "finished": 0, "locked": 0, "time": "4.8 min"}}
+    # With the command's 10 s of start-up.
+    assert WHOLE.search(out).group(1) == "4.9 min" and "(295 s)" in out
     assert list(tmp_path.iterdir()) == []
 
 
@@ -100,51 +132,85 @@ def test_a_run_another_process_holds_is_locked_and_not_trained(tmp_path, capsys)
     assert snapshot(tmp_path) == before
 
 
-def test_the_folders_recorded_epoch_seconds_set_the_time(tmp_path, capsys):
-    # 3 runs left x 2 epochs x 600 s: 60 min, where the default (30 s an epoch) gives 3 min.
+def test_the_folders_recorded_epochs_set_the_time(tmp_path, capsys):
+    # 3 runs x (4 s + 600 s + 600 s) + 5 s.
     history(tmp_path, TWO_BY_TWO, "relu", 0, "finished", epoch_seconds=[600.0, 600.0])
     rows, out = plan(tmp_path, capsys, *FLAGS)
     (row,) = rows.values()
     assert (row["to train"], row["time"]) == (3, "60 min")
-    assert "10 min per epoch of 54,000 images with 2 threads, from the median of 2 epochs recorded in this folder" in out
+    assert ("10 min per epoch of 54,000 images with 2 threads (1 recorded epoch of comparable size), "
+            "the first 10 min (1 recorded first epoch of comparable size)") in out  # fmt: skip
 
 
-def test_without_recorded_epochs_the_default_is_scaled_to_the_images(tmp_path, capsys):
-    # 30 s per 54,000 images: an epoch of 5,400 (6,000 less the validation tenth) takes 3 s.
+def test_without_recorded_epochs_the_defaults_are_scaled_to_the_images(tmp_path, capsys):
+    # An epoch of 5,400 images (6,000 less the validation tenth): 1 s + 29 s x 0.1 = 3.9 s,
+    # the first 7 s + 2.9 s. 4 runs x (4 s + 9.9 s + 3.9 s) + 5 s = 76.2 s.
     rows, out = plan(tmp_path, capsys, *FLAGS, "--train-limit", "6000")
     (row,) = rows.values()
-    assert row["time"] == "24 s"  # 4 runs x 2 epochs x 3 s.
-    assert "3.0 s per epoch of 5,400 images with 2 threads, from the default" in out
+    assert row["time"] == "76 s"
+    assert "3.9 s per epoch of 5,400 images with 2 threads (the default)" in out
 
 
-def test_another_folders_epochs_are_scaled_per_image(tmp_path, capsys):
-    other = {"epochs": 1, "train_limit": 5000}
-    history(tmp_path, other, "relu", 0, "finished", epoch_seconds=[45.0])  # 45 s for 4,500 images.
-    (tmp_path / ExperimentConfig(**other).run_name() / "config.json").write_text(json.dumps(
-        {"config": {"train_limit": 5000, "validation_split": 0.1, "model": "cnn"}, "data": {"train_images": 60000}}))
+def test_a_small_runs_epochs_do_not_inflate_a_full_data_estimate(tmp_path, capsys):
+    # 3 s an epoch of 900 images is 180 s per 54,000 images, six times the truth: its
+    # epochs are mostly their fixed part. Its 3 s outside the epochs (diagnostics 1 s,
+    # test 2 s) do not depend on the images, and are used.
+    small = {"epochs": 3, "train_limit": 1000}
+    paths = history(tmp_path, small, "relu", 0, "finished", epoch_seconds=[11.0, 3.0, 3.0], test_seconds=2.0)
+    record = json.loads(paths.history_json.read_text())
+    record["epochs"][0]["diagnostics_seconds"] = 1.0
+    paths.history_json.write_text(json.dumps(record))
+    config_json(tmp_path, small)
     rows, out = plan(tmp_path, capsys, *FLAGS)
+    assert ("30 s per epoch of 54,000 images with 2 threads (the default), the first 36 s (the default), "
+            "3.0 s per run for the diagnostics before training and the test scoring (1 recorded run)") in out  # fmt: skip
     folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
-    assert rows[folder]["time"] == "72 min"  # 4 runs x 2 epochs x 540 s.
-    assert "9 min per epoch of 54,000 images with 2 threads, from the median per image of 1 epoch recorded in 1 other cnn folder" in out
+    assert rows[folder]["time"] == "4.7 min"  # 4 x (3 + 36 + 30) + 5 = 281 s.
 
 
-def test_workers_share_the_runs_but_not_the_cores(tmp_path, capsys):
-    # Two workers on 2 cores get one thread each, so each epoch takes twice the default's
-    # 30 s: 2 batches of 2 runs x 2 epochs x 60 s, no faster than one run at a time.
+def test_epochs_of_comparable_size_are_scaled_along_the_fixed_and_per_image_parts(tmp_path, capsys):
+    # 27,000 images, half the full set: the default says 1 + 14.5 = 15.5 s, this machine
+    # took 31 s, so the full set's 30 s become 60 s here; the first epoch 40 s against the
+    # default's 7 + 14.5 = 21.5 s, so the full set's 36 s become 67 s.
+    half = {"epochs": 3, "train_limit": 30000}
+    history(tmp_path, half, "relu", 0, "finished", epoch_seconds=[40.0, 31.0, 31.0])
+    config_json(tmp_path, half)
+    _, out = plan(tmp_path, capsys, *FLAGS)
+    assert ("60 s per epoch of 54,000 images with 2 threads (2 recorded epochs of comparable size), "
+            "the first 67 s (1 recorded first epoch of comparable size)") in out  # fmt: skip
+
+
+def test_another_networks_epochs_are_not_used(tmp_path, capsys):
+    mlp = {"epochs": 2, "model": "mlp"}
+    history(tmp_path, mlp, "relu", 0, "finished", epoch_seconds=[3.0, 1.0])
+    config_json(tmp_path, mlp)
+    _, out = plan(tmp_path, capsys, *FLAGS)
+    assert "30 s per epoch of 54,000 images with 2 threads (the default)" in out
+    _, out = plan(tmp_path, capsys, *FLAGS, "--model", "mlp")
+    assert "1.0 s per epoch of 54,000 images with 2 threads (1 recorded epoch of comparable size)" in out
+
+
+def test_workers_share_the_runs_and_the_cores_as_measured(tmp_path, capsys):
+    # Two workers on 2 cores get one thread each; the work takes 1.5 times as long each
+    # (the measured slot, not twice): runs of 6 + 54 + 45 = 105 s, two at a time.
     rows, out = plan(tmp_path, capsys, *FLAGS, "--workers", "2")
-    assert [row["time"] for row in rows.values()] == ["4 min"]
-    assert "2 runs at a time" in out and "with 1 thread, from the default" in out
+    assert [row["time"] for row in rows.values()] == ["3.6 min"]  # 2 x 105 s + 5 s.
+    assert "2 runs at a time" in out and "45 s per epoch of 54,000 images with 1 thread (the default)" in out
+    assert "(245 s)" in out  # With the parent's 10 s and the workers' 20 s of start-up.
+
+
+def test_one_thread_alone_is_costed_as_measured_not_as_half_the_speed(tmp_path, capsys):
+    _, out = plan(tmp_path, capsys, *FLAGS, "--threads", "1")
+    assert "48 s per epoch of 54,000 images with 1 thread" in out  # 30 s x 1.6, not x 2.
 
 
 def test_epochs_recorded_with_other_threads_are_scaled_to_this_commands(tmp_path, capsys):
-    paths = history(tmp_path, TWO_BY_TWO, "relu", 0, "running", epoch_seconds=[300.0])
-    record = json.loads(paths.history_json.read_text()) | {"intra_op_threads": 1}
-    paths.history_json.write_text(json.dumps(record))
+    # Recorded with 1 thread beside another worker (x 1.5): 300 s are 200 s with both cores.
+    history(tmp_path, TWO_BY_TWO, "relu", 0, "running", epoch_seconds=[300.0, 300.0], intra_op_threads=1)
     rows, out = plan(tmp_path, capsys, *FLAGS)
-    # Recorded with 1 thread, run with both cores: half the time, 150 s an epoch, so
-    # 4 runs x 2 epochs x 150 s.
+    assert "3.3 min per epoch of 54,000 images with 2 threads (1 recorded epoch of comparable size)" in out
     folder = str(tmp_path / ExperimentConfig(**TWO_BY_TWO).run_name())
-    assert rows[folder]["time"] == "20 min"
+    assert rows[folder]["time"] == "27 min"  # 4 x (4 + 200 + 200) + 5 = 1621 s.
 
 
 def test_a_sweep_has_a_row_per_folder_and_a_total(tmp_path, capsys):
@@ -153,13 +219,41 @@ def test_a_sweep_has_a_row_per_folder_and_a_total(tmp_path, capsys):
     assert list(rows)[-1] == "total"
 
 
+AUTO = {"activations": ("relu", "elu", "sigmoid"), "seeds": "auto", "max_seeds": 8, "epochs": 2}
+AUTO_FLAGS = ["--activations", "relu", "elu", "sigmoid", "--seeds", "auto", "--max-seeds", "8", "--epochs", "2"]
+
+
 def test_seeds_auto_plans_the_first_look_and_the_most_runs(tmp_path, capsys):
-    settings = {"activations": ("relu", "elu"), "seeds": "auto", "max_seeds": 8, "epochs": 2}
-    history(tmp_path, settings, "relu", 0, "finished")
-    rows, out = plan(tmp_path, capsys, "--activations", "relu", "elu", "--seeds", "auto", "--max-seeds", "8",
-                     "--epochs", "2")  # fmt: skip
-    folder = tmp_path / ExperimentConfig(**settings).run_name()
-    assert rows[f"{folder}, first look (3 seeds)"] == {"to train": 5, "finished": 1, "locked": 0, "time": "5 min"}
-    assert rows[f"{folder}, at most (8 seeds)"] == {"to train": 15, "finished": 1, "locked": 0, "time": "15 min"}
+    history(tmp_path, AUTO, "relu", 0, "finished")
+    rows, out = plan(tmp_path, capsys, *AUTO_FLAGS)
+    folder = tmp_path / ExperimentConfig(**AUTO).run_name()
+    # Runs of 4 + 36 + 30 = 70 s: 8 of them and the summary, then 23.
+    assert rows[f"{folder}, first look (3 seeds)"] == {"to train": 8, "finished": 1, "locked": 0, "time": "9.4 min"}
+    assert rows[f"{folder}, at most (8 seeds)"] == {"to train": 23, "finished": 1, "locked": 0, "time": "27 min"}
     assert "looks at 3, 5, 8 seeds" in out
 
+
+def auto_folder(tmp_path, accuracies: dict) -> None:
+    """A --seeds auto folder whose seeds 0-2 have finished with these test accuracies."""
+    for name, values in accuracies.items():
+        for seed, accuracy in enumerate(values):
+            history(tmp_path, AUTO, name, seed, "finished", epoch_seconds=[30.0, 30.0], test_seconds=4.0,
+                    test_accuracy=accuracy)  # fmt: skip
+
+
+def test_a_partly_run_auto_folder_plans_its_next_look_and_the_most_it_can_still_spend(tmp_path, capsys):
+    # After the first look Sigmoid has left and ReLU and ELU are not yet told apart: the
+    # next look gives each seeds 3 and 4 (4 runs of 4 + 2 x 30 = 64 s), the most seeds 3-7.
+    auto_folder(tmp_path, {"relu": [0.990, 0.988, 0.991], "elu": [0.988, 0.989, 0.986], "sigmoid": [0.95, 0.94, 0.955]})
+    rows, out = plan(tmp_path, capsys, *AUTO_FLAGS)
+    folder = tmp_path / ExperimentConfig(**AUTO).run_name()
+    assert rows[f"{folder}, next look (5 seeds)"] == {"to train": 4, "finished": 9, "locked": 0, "time": "4.3 min"}
+    assert rows[f"{folder}, at most (8 seeds)"] == {"to train": 10, "finished": 9, "locked": 0, "time": "11 min"}
+    assert "about 4.5 min (271 s) to the next look, at most 11 min (655 s)" in out
+
+
+def test_an_auto_folder_that_has_stopped_has_nothing_to_train(tmp_path, capsys):
+    auto_folder(tmp_path, {"relu": [0.990, 0.991, 0.990], "elu": [0.970, 0.971, 0.969], "sigmoid": [0.95, 0.94, 0.955]})
+    rows, _ = plan(tmp_path, capsys, *AUTO_FLAGS)
+    folder = tmp_path / ExperimentConfig(**AUTO).run_name()
+    assert rows == {f"{folder}, stopped at 3 seeds (one left)": {"to train": 0, "finished": 9, "locked": 0, "time": "-"}}
