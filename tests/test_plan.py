@@ -256,4 +256,4 @@ def test_an_auto_folder_that_has_stopped_has_nothing_to_train(tmp_path, capsys):
     auto_folder(tmp_path, {"relu": [0.990, 0.991, 0.990], "elu": [0.970, 0.971, 0.969], "sigmoid": [0.95, 0.94, 0.955]})
     rows, _ = plan(tmp_path, capsys, *AUTO_FLAGS)
     folder = tmp_path / ExperimentConfig(**AUTO).run_name()
-    assert rows == {f"{folder}, stopped at 3 seeds (one left)": {"to train": 0, "finished": 9, "locked": 0, "time": "-"}}
+    assert rows == {f"{folder}, stopped at 3 seeds (one remains)": {"to train": 0, "finished": 9, "locked": 0, "time": "-"}}
