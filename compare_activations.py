@@ -31,7 +31,7 @@ from activation_comparison.execution import quiet_start  # noqa: E402
 
 quiet_start.import_backend()
 
-from activation_comparison.setup import config, data, hardware  # noqa: E402
+from activation_comparison.setup import config, data, datasets, hardware  # noqa: E402
 from activation_comparison.execution import execution  # noqa: E402
 from activation_comparison import experiment, plan  # noqa: E402
 from activation_comparison.training import tensorboard_log  # noqa: E402
@@ -162,7 +162,7 @@ def plan_of(options, configs: list[config.ExperimentConfig]) -> str:
     if options.ray is not None:
         execution.check_ray_address(options.ray)
     if options.data is None:
-        train_images = plan.TRAINING_IMAGES[options.dataset]
+        train_images = datasets.get(options.dataset).train_images
     else:
         train_images = len(data.load_dataset(options.dataset, options.data).x_train)
     threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
