@@ -36,17 +36,19 @@ def run_experiment(
     command: str = "",
     runner=None,
     threads: int | None = None,
+    control: str | None = None,
 ) -> Path:
     """Train every (activation, seed) not yet finished, then write summary, figures, index.
 
     `runner` decides where runs execute (`execution.InProcess` by default, or worker
     processes, or Ray tasks); `threads` is each run's intra-op thread count (None: the
     backend's default). Whatever the runner, this loop claims each run's lock, and writes
-    its final history when its record comes back.
+    its final history when its record comes back. `control`, with `--seeds auto`, is the
+    activation that gets seeds at every look (a task's ReLU under `--tasks`).
     """
     results_dir = Path(results_dir)
     Split.of(data, config)  # A split that leaves nothing to train on is refused first.
-    design = auto_design(config)
+    design = auto_design(config, control)
     run_dir = run_folder.open_run_folder(results_dir, config, data, command, threads, design)
     runner = runner or execution.InProcess(data, verbose)
 
@@ -110,11 +112,11 @@ def train_runs(run_dir: Path, plan: list, config: ExperimentConfig, runner, thre
         raise
 
 
-def auto_design(config: ExperimentConfig) -> dict | None:
+def auto_design(config: ExperimentConfig, control: str | None = None) -> dict | None:
     """The planned looks and alpha spending of a `--seeds auto` folder; None for a fixed number."""
     if config.seeds != AUTO:
         return None
-    return sequential.design(config.activations, config.max_seeds, config.margin / 100)
+    return sequential.design(config.activations, config.max_seeds, config.margin / 100, control=control)
 
 
 def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: bool) -> None:
