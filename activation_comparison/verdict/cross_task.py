@@ -36,6 +36,10 @@ ALPHA = decision.ALPHA
 # Each family of claims (per task; on average) gets half of alpha.
 FAMILY_SHARE = 0.5
 CONFIDENCE = 0.95
+# The Hartung-Knapp scale q is floored at 1 (Knapp & Hartung's ad hoc variance correction;
+# Röver, Knapp & Friede, 2015), so the interval is never narrower than the DerSimonian-Laird
+# one: with the within-task variances estimated from a few seeds, q below 1 is noise.
+FLOOR_Q = True
 BOOTSTRAP_RESAMPLES = 10_000
 
 
@@ -77,7 +81,7 @@ def holm(p, axis: int = -1) -> np.ndarray:
     return np.moveaxis(adjusted, -1, axis)
 
 
-def random_effects(gain, se, axis: int = -1) -> dict[str, np.ndarray]:
+def random_effects(gain, se, axis: int = -1, floor_q: bool = FLOOR_Q) -> dict[str, np.ndarray]:
     """The random-effects mean of per-task gains along `axis` (tasks with a NaN gain are left
     out): DerSimonian-Laird tau^2, Hartung-Knapp-Sidik-Jonkman standard error on T - 1
     degrees of freedom, its two-sided `CONFIDENCE` interval and the one-sided p of a
@@ -96,6 +100,8 @@ def random_effects(gain, se, axis: int = -1) -> dict[str, np.ndarray]:
         random_weight = np.where(present, 1.0 / (np.where(present, variance, 1.0) + tau2[..., None]), 0.0)
         mean = (random_weight * value).sum(axis=-1) / random_weight.sum(axis=-1)
         q = (random_weight * (value - mean[..., None]) ** 2).sum(axis=-1) / (tasks - 1)
+        if floor_q:
+            q = np.maximum(q, 1.0)
         standard_error = np.sqrt(q / random_weight.sum(axis=-1))
         df = np.where(tasks >= 2, tasks - 1, np.nan).astype(float)
         usable = tasks >= 2
