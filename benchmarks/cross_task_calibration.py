@@ -89,9 +89,10 @@ def simulate_task(task: tasks.Task, gains: np.ndarray, rng, experiments: int) ->
     return decision.log_error(accuracy, None, 10, images)
 
 
-def task_looks(y_all: np.ndarray, task: tasks.Task, test_images: int, control: int = CONTROL) -> np.ndarray:
+def task_looks(y_all: np.ndarray, task: tasks.Task, test_images: int, control: int = CONTROL) -> tuple:
     """The seeds each activation gets (experiments, K) under the task's looks with the
-    control arm: what `sequential.replay` does for one folder, for many at once."""
+    control arm, and the final best set: what `sequential.replay` does for one folder, for
+    many at once."""
     experiments, count, most = y_all.shape
     looks = sequential.planned_looks(task.max_seeds)
     shares = sequential.spending(looks)
@@ -113,7 +114,7 @@ def task_looks(y_all: np.ndarray, task: tasks.Task, test_images: int, control: i
         running &= ~stopping
         if not running.any():
             break
-    return seeds_of
+    return seeds_of, still_in
 
 
 def simulate_matrix(scenario: str, experiments: int, seed: int) -> dict:
@@ -125,7 +126,7 @@ def simulate_matrix(scenario: str, experiments: int, seed: int) -> dict:
     runs = np.zeros(experiments)
     for t, task in enumerate(registry):
         y_all = simulate_task(task, truth[t], rng, experiments)
-        seeds_of = task_looks(y_all, task, NOISE[task.name][3])
+        seeds_of, _ = task_looks(y_all, task, NOISE[task.name][3])
         y[:, t, :, : task.max_seeds] = np.where(np.arange(task.max_seeds) < seeds_of[..., None], y_all, np.nan)
         runs += seeds_of.sum(axis=-1)
     gains = cross_task.paired_gains(y, CONTROL)
