@@ -43,10 +43,10 @@ class DatasetSpec:
     missing: Callable[[], str | None]  # The one-line reason it cannot load offline, or None.
 
 
-def module_missing(module: str, dataset: str) -> Callable[[], str | None]:
+def module_missing(module: str, dataset: str, package: str) -> Callable[[], str | None]:
     def missing():
         if importlib.util.find_spec(module) is None:
-            return f"dataset {dataset} needs the {module} package: install the extra with `{TASKS_EXTRA}`"
+            return f"dataset {dataset} needs the {package} package: install the extra with `{TASKS_EXTRA}`"
         return None
 
     return missing
@@ -126,10 +126,10 @@ DATASETS: dict[str, DatasetSpec] = {
         "the Debian package dataset-fashion-mnist", load_fashion_mnist, fashion_mnist_missing),
     "mnist1d": DatasetSpec(
         "mnist1d", "MNIST-1D, generated locally: sequences of 40 values", (40, 1), 10, 4_000, 1_000,
-        f"the mnist1d package ({TASKS_EXTRA})", make_mnist1d, module_missing("mnist1d", "mnist1d")),
+        f"the mnist1d package ({TASKS_EXTRA})", make_mnist1d, module_missing("mnist1d", "mnist1d", "mnist1d")),
     "digits": DatasetSpec(
         "digits", "scikit-learn's bundled 8x8 digits, a stratified test quarter", (8, 8, 1), 10, 1_347, 450,
-        f"scikit-learn ({TASKS_EXTRA})", load_digits, module_missing("sklearn", "digits")),
+        f"scikit-learn ({TASKS_EXTRA})", load_digits, module_missing("sklearn", "digits", "scikit-learn")),
 }  # fmt: skip
 
 
