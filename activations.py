@@ -1,9 +1,11 @@
 """What differs per activation: the function, its weight initialiser and dropout layer.
 
 The experiment's scientific variable is the activation; everything else in the model is
-fixed. `ACTIVATIONS` holds one `ActivationSpec` per activation compared by default, and
-`get()` also accepts any other built-in Keras activation (`swish`, `mish`, `tanh`, ...) with
-default settings. The model builder reads a spec and never branches on a name.
+fixed. `ACTIVATIONS` holds one `ActivationSpec` per registered activation, `ACTIVATION_SETS`
+the named sets a command can compare (`article`, the default six; `wide`, those and four
+more), and `get()` also accepts any other built-in Keras activation (`hard_sigmoid`,
+`celu`, ...) with default settings. The model builder reads a spec and never branches on a
+name.
 """
 
 import math
@@ -96,6 +98,41 @@ def leaky_relu_02(x):
     return keras.activations.leaky_relu(x, negative_slope=0.2)
 
 
+def swish(x):
+    """SiLU / Swish: `x * sigmoid(x)`.
+
+    Elfwing, Uchibe & Doya, 2018, "Sigmoid-Weighted Linear Units for Neural Network Function
+    Approximation in Reinforcement Learning"; Ramachandran, Zoph & Le, 2017, "Searching for
+    Activation Functions" (Swish with beta = 1).
+    """
+    return keras.activations.silu(x)
+
+
+def mish(x):
+    """Mish: `x * tanh(softplus(x))`, softplus(x) = log(1 + exp(x)).
+
+    Misra, 2019, "Mish: A Self Regularized Non-Monotonic Activation Function".
+    """
+    return keras.activations.mish(x)
+
+
+def softplus(x):
+    """Softplus: `log(1 + exp(x))`, a smooth ReLU.
+
+    Dugas et al., 2001, "Incorporating Second-Order Functional Knowledge for Better Option
+    Pricing"; Glorot, Bordes & Bengio, 2011, "Deep Sparse Rectifier Neural Networks".
+    """
+    return keras.activations.softplus(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent: `(exp(x) - exp(-x)) / (exp(x) + exp(-x))`.
+
+    LeCun, Bottou, Orr & Müller, 1998, "Efficient BackProp" (section 4.4).
+    """
+    return keras.activations.tanh(x)
+
+
 @dataclass(frozen=True)
 class ActivationSpec:
     """Everything about one activation that the model and the plots need."""
@@ -128,17 +165,42 @@ ACTIVATIONS: dict[str, ActivationSpec] = {
     # Only GELU is fused: TensorFlow already computes the other five with one kernel forward
     # and one backward (Relu/ReluGrad, Elu/EluGrad, ...), and XLA's versions are no faster.
     "gelu": ActivationSpec("gelu", fused(gelu_tanh), "GELU (tanh approx.)", "#8c564b"),
+    # The wider set's four: each is one TensorFlow kernel forward or a short chain of them.
+    "swish": ActivationSpec("swish", swish, "SiLU/Swish", "#e377c2"),
+    "mish": ActivationSpec("mish", mish, "Mish", "#7f7f7f"),
+    "softplus": ActivationSpec("softplus", softplus, "Softplus", "#bcbd22"),
+    "tanh": ActivationSpec("tanh", tanh, "tanh", "#17becf"),
 }
 
 # The six of the article: the default run. Its own list, so that registering another
 # activation makes it available to --activations without changing what the default compares.
 DEFAULT_ACTIVATIONS = ("sigmoid", "relu", "elu", "leaky_relu", "selu", "gelu")
 
-# Colours for activations outside the registry, chosen not to clash with the six above.
-_EXTRA_COLORS = ("#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8")
+# Named sets, which `--activations` also takes: `--activations wide` compares all ten.
+ACTIVATION_SETS = {
+    "article": DEFAULT_ACTIVATIONS,
+    "wide": (*DEFAULT_ACTIVATIONS, "swish", "mish", "softplus", "tanh"),
+}
+
+# Colours for activations outside the registry, chosen not to clash with the ten above.
+_EXTRA_COLORS = ("#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#000000")
 
 # Keras names that are not element-wise activations and so cannot be compared here.
 _NOT_ELEMENTWISE = {"softmax", "log_softmax", "linear", "glu", "sparsemax", "sparse_plus", "threshold"}
+
+
+def expand_sets(names) -> tuple[str, ...]:
+    """`names` with each named set (`ACTIVATION_SETS`) replaced by its activations, in order."""
+    return tuple(member for name in names for member in ACTIVATION_SETS.get(name, (name,)))
+
+
+def set_name(names) -> str:
+    """The name of the set `names` is (in any order), else the names joined by "+": a folder
+    name that tells one activation set from another."""
+    for name, members in ACTIVATION_SETS.items():
+        if sorted(names) == sorted(members):
+            return name
+    return "+".join(names)
 
 
 def builtin_names() -> list[str]:
@@ -163,7 +225,7 @@ def get(name: str) -> ActivationSpec:
         color = _EXTRA_COLORS[extra.index(name) % len(_EXTRA_COLORS)]
         return ActivationSpec(name, keras.activations.get(name), name, color)
     raise ValueError(
-        f"unknown activation {name!r}: choose from {', '.join(ACTIVATIONS)} "
+        f"unknown activation {name!r}: choose from {', '.join(ACTIVATIONS)}, a set ({', '.join(ACTIVATION_SETS)}) "
         f"or a Keras built-in such as {', '.join(sorted(set(builtin_names()) - set(ACTIVATIONS))[:6])}"
     )
 

@@ -31,9 +31,9 @@ from activation_comparison.execution import quiet_start  # noqa: E402
 
 quiet_start.import_backend()
 
-from activation_comparison.setup import config, data, hardware  # noqa: E402
+from activation_comparison.setup import config, data, datasets, hardware, tasks  # noqa: E402
 from activation_comparison.execution import execution  # noqa: E402
-from activation_comparison import experiment, plan  # noqa: E402
+from activation_comparison import experiment, matrix, plan  # noqa: E402
 from activation_comparison.training import tensorboard_log  # noqa: E402
 from activation_comparison.setup.config import UsageError  # noqa: E402
 
@@ -101,6 +101,9 @@ def build_parser() -> ArgumentParser:
         if declared.flag is not None:
             add_setting(groups[declared.group], name, declared)
     # The flags that are not settings: each follows the settings of its group.
+    groups[config.COMPARED].add_argument("--tasks", nargs="+", metavar="TASK", help="run the cross-task matrix: "
+        "each task (" + ", ".join(tasks.TASKS) + ", or all) in its own folder with --seeds auto and relu as its control "
+        "arm, then a cross-task summary; flags that change a task's definition are refused beside it")
     groups[config.COMPARED].add_argument("--data", metavar="PATH", help="other local data: a Keras-layout .npz or a folder of the four IDX files")
     groups[config.CLIPPING].add_argument("--no-clip", action="store_true", help="no gradient clipping; beside --clip-value or --clip-norm it adds an unclipped setting to the sweep")
     output = groups[config.OUTPUT]
@@ -149,13 +152,47 @@ def plan_of(options, configs: list[config.ExperimentConfig]) -> str:
     if options.ray is not None:
         execution.check_ray_address(options.ray)
     if options.data is None:
-        train_images = plan.TRAINING_IMAGES[options.dataset]
+        train_images = datasets.get(options.dataset).train_images
     else:
         train_images = len(data.load_dataset(options.dataset, options.data).x_train)
     threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
     at_once = plan.runs_at_once(options.workers, options.ray, threads, hardware.cores())
     return plan.plan_text(configs, Path(options.results_dir), train_images, at_once, options.force, threads,
                           hardware.cores(), ray=options.ray is not None)
+
+
+def given_flags(argv: list[str]) -> dict[str, str]:
+    """Destination -> flag of every flag `argv` gives, whatever its value (abbreviated too):
+    parsed once more with every default a marker that no given value can be."""
+    parser = build_parser()
+    marker = object()
+    parser.set_defaults(**{action.dest: marker for action in parser._actions})
+    options = parser.parse_args(argv)
+    flag = {action.dest: action.option_strings[0] for action in parser._actions if action.option_strings}
+    return {dest: flag[dest] for dest, value in vars(options).items() if value is not marker}
+
+
+def run_tasks(options, argv: list[str]) -> int:
+    """--tasks: the matrix's plan, or its runs and cross-task summary."""
+    matrix.refuse_definition_flags(given_flags(argv))
+    execution.check_options(options.threads, options.workers, options.ray, options.gpus_per_run)
+    if options.tensorboard:
+        tensorboard_log.check_installed()
+    names = config.ExperimentConfig(activations=tuple(
+        name for item in options.activations for name in item.split(",") if name)).activations
+    threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
+    if options.plan:
+        print(matrix.plan_text(options.tasks, names, Path(options.results_dir), threads or hardware.cores(),
+                               hardware.cores(), options.force), end="")  # fmt: skip
+        return 0
+    extra = {"diagnostics": options.diagnostics, "probe_size": options.probe_size, "tensorboard": options.tensorboard,
+             "loss_without_dropout": options.loss_without_dropout}  # fmt: skip
+    folder = matrix.run_matrix(
+        options.tasks, names, Path(options.results_dir),
+        lambda dataset: execution.make_runner(dataset, options.workers, threads, options.ray, options.gpus_per_run),
+        threads, options.force, shlex.join(["python", "compare_activations.py", *argv]), extra)  # fmt: skip
+    print(f"Cross-task results: {folder}")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -165,6 +202,8 @@ def main(argv=None) -> int:
         sys.stdout.reconfigure(line_buffering=True)
     try:
         options = build_parser().parse_args(argv)
+        if options.tasks:
+            return run_tasks(options, argv)
         configs = configs_from_arguments(options)
         execution.check_options(options.threads, options.workers, options.ray, options.gpus_per_run)
         if options.tensorboard:

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 import activations
-from activation_comparison.figures import diagnostic_figures, verdict_figures
+from activation_comparison.figures import cross_task_figures, diagnostic_figures, verdict_figures
 from activation_comparison.figures.drawing import (draw_quartiles, draw_series, epoch_ticks, name_settings,
                                                    one_epoch_shift, plt, save_figure)  # fmt: skip
 from activation_comparison.setup.config import UsageError
@@ -171,7 +171,8 @@ class FigureSpec:
     draw: Callable
     # "folder": drawn for every run folder; "sweep": one per sweep of results/index.md,
     # draw(points, setting, none_label); "tuned": one per learning-rate group of the index,
-    # draw(histories at each activation's chosen rate, activation order).
+    # draw(histories at each activation's chosen rate, activation order); "cross-task": the
+    # cross-task folder's.
     scope: str = "folder"
     # A folder's figure: (result) -> summary.md's line where draw returned None.
     missing: Callable | None = None
@@ -232,6 +233,11 @@ FIGURES: dict[str, FigureSpec] = {
         "training log loss (solid; without dropout where recorded) and the validation log loss "
         "(dashed), with the interquartile range as a band, as the GELU paper draws its MNIST curves.",
         median_loss_figure, scope="tuned"),
+    # The cross-task folder's figure, drawn by matrix.write_cross_task: draw(taus, profile, names).
+    "performance_profile.png": FigureSpec(
+        "The share of tasks on which each activation's geometric-mean test error is within a factor τ of the "
+        "lowest there (Dolan and Moré's performance profile): higher and further left is better.",
+        cross_task_figures.performance_profile_figure, scope="cross-task"),
 }  # fmt: skip
 
 

@@ -63,6 +63,7 @@ def run_experiment(
     runner=None,
     threads: int | None = None,
     known: dict | None = None,
+    control: str | None = None,
 ) -> folder_result.FolderResult:
     """Train every (activation, seed) not yet finished, then write summary, figures, index;
     return the folder's result.
@@ -72,12 +73,13 @@ def run_experiment(
     backend's default). Whatever the runner, this loop claims each run's lock, and writes
     its final history when its record comes back. `known` (path -> result) keeps the
     folder results this command has computed, so that a sweep's index does not compute
-    them again.
+    them again. `control`, with `--seeds auto`, is the activation that gets seeds at every
+    look (a task's ReLU under `--tasks`).
     """
     known = {} if known is None else known
     results_dir = Path(results_dir)
     Split.of(data, config)  # A split that leaves nothing to train on is refused first.
-    design = auto_design(config)
+    design = auto_design(config, control)
     run_dir = run_folder.open_run_folder(results_dir, config, data, command, threads, design)
     runner = runner or execution.InProcess(data, verbose)
 
@@ -142,11 +144,11 @@ def train_runs(run_dir: Path, plan: list, config: ExperimentConfig, runner, thre
         raise
 
 
-def auto_design(config: ExperimentConfig) -> dict | None:
+def auto_design(config: ExperimentConfig, control: str | None = None) -> dict | None:
     """The planned looks and alpha spending of a `--seeds auto` folder; None for a fixed number."""
     if config.seeds != AUTO:
         return None
-    return sequential.design(config.activations, config.max_seeds, margin_fraction(config.margin))
+    return sequential.design(config.activations, config.max_seeds, margin_fraction(config.margin), control=control)
 
 
 def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: bool) -> sequential.Progress:

@@ -21,7 +21,7 @@ import numpy as np
 
 from activation_comparison.reporting import run_costs
 from activation_comparison.setup import data, run_folder, storage
-from activation_comparison.setup.config import AUTO, ExperimentConfig, UsageError
+from activation_comparison.setup.config import AUTO, ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
 from activation_comparison.verdict import sequential, verdict
 
@@ -152,17 +152,19 @@ def count_row(label: str, states: list[tuple[str, int]], cost: run_costs.RunCost
     return Row(label, len(train), names.count("retrain"), names.count("finished"), names.count("locked"), seconds)
 
 
-def auto_progress(config: ExperimentConfig, run_dir: Path) -> tuple[dict, sequential.Progress]:
-    """A --seeds auto folder's design (its config.json's, else the one it would get) and its
-    looks retaken from its ended runs."""
+def auto_progress(config: ExperimentConfig, run_dir: Path, control: str | None = None) -> tuple[dict, sequential.Progress]:
+    """A --seeds auto folder's design (its config.json's, else the one it would get, with
+    `control` as its control arm) and its looks retaken from its ended runs."""
     saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
-    design = saved.get("design") or sequential.design(config.activations, config.max_seeds, config.margin / 100)
+    design = saved.get("design") or sequential.design(config.activations, config.max_seeds, margin_fraction(config.margin),
+                                                      control=control)  # fmt: skip
     histories = run_folder.read_histories(run_dir) if run_dir.is_dir() else []
     scores, failed = verdict.failures_and_scores(histories, design["activations"])
     return design, sequential.replay(scores, failed, design)
 
 
-def folder_rows(config: ExperimentConfig, run_dir: Path, cost: run_costs.RunCost, at_once: int, force: bool) -> list[Row]:
+def folder_rows(config: ExperimentConfig, run_dir: Path, cost: run_costs.RunCost, at_once: int, force: bool,
+                control: str | None = None) -> list[Row]:  # fmt: skip
     """One row for a fixed number of seeds; with --seeds auto, one for the next look and one
     for the most the looks can still take (none once the looks have stopped)."""
     def row(label: str, runs) -> Row:
@@ -171,13 +173,14 @@ def folder_rows(config: ExperimentConfig, run_dir: Path, cost: run_costs.RunCost
 
     if config.seeds != AUTO:
         return [row(str(run_dir), [(name, seed) for seed in range(config.seeds) for name in config.activations])]
-    design, progress = auto_progress(config, run_dir)
+    design, progress = auto_progress(config, run_dir, control)
     if force:
         progress = sequential.replay({}, {}, design)
     names = design["activations"]
     # An activation that has left keeps the seeds it had; the others may get up to the most.
+    # A control arm (--tasks) gets seeds at every look, in or out.
     kept = [(name, seed) for seed in range(design["max_seeds"]) for name in names
-            if name in progress.still_in or seed < progress.seeds_of[name]]  # fmt: skip
+            if name in progress.still_in or name == design.get("control") or seed < progress.seeds_of[name]]  # fmt: skip
     if progress.finished:
         stop = progress.looks[-1]
         return [row(f"{run_dir}, stopped at {stop.seeds} seeds ({stop.stop})",

@@ -32,6 +32,10 @@ def gelu_tanh_inner(x):
     return GELU_C * (x + 0.044715 * x**3)
 
 
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
 REFERENCES = {
     "sigmoid": (sigmoid, lambda x: sigmoid(x) * (1.0 - sigmoid(x))),
     "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(np.float64)),
@@ -49,6 +53,13 @@ REFERENCES = {
         lambda x: 0.5 * (1.0 + np.tanh(gelu_tanh_inner(x)))
         + 0.5 * x * (1.0 - np.tanh(gelu_tanh_inner(x)) ** 2) * GELU_C * (1.0 + 3 * 0.044715 * x**2),
     ),
+    "swish": (lambda x: x * sigmoid(x), lambda x: sigmoid(x) + x * sigmoid(x) * (1.0 - sigmoid(x))),
+    "mish": (
+        lambda x: x * np.tanh(softplus(x)),
+        lambda x: np.tanh(softplus(x)) + x * (1.0 - np.tanh(softplus(x)) ** 2) * sigmoid(x),
+    ),
+    "softplus": (softplus, sigmoid),
+    "tanh": (np.tanh, lambda x: 1.0 - np.tanh(x) ** 2),
 }
 
 

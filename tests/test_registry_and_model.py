@@ -21,15 +21,29 @@ def test_the_default_run_compares_the_six_activations_of_the_article():
     assert ExperimentConfig().activations == activations.DEFAULT_ACTIVATIONS
 
 
+def test_the_registry_holds_the_article_six_and_the_wide_sets_four():
+    assert tuple(activations.ACTIVATIONS) == (*activations.DEFAULT_ACTIVATIONS, "swish", "mish", "softplus", "tanh")
+    assert activations.ACTIVATION_SETS["wide"] == tuple(activations.ACTIVATIONS)
+    assert activations.ACTIVATION_SETS["article"] == activations.DEFAULT_ACTIVATIONS
+
+
+def test_a_set_name_stands_for_its_activations_and_names_its_folder():
+    assert ExperimentConfig(activations=("wide",)).activations == activations.ACTIVATION_SETS["wide"]
+    assert ExperimentConfig(activations=("article", "tanh")).activations[-1] == "tanh"
+    assert activations.set_name(reversed(activations.DEFAULT_ACTIVATIONS)) == "article"
+    assert activations.set_name(("relu", "gelu")) == "relu+gelu"
+
+
 def test_registering_an_activation_changes_no_default_run(monkeypatch):
-    extra = activations.ActivationSpec("swish", activations.ACTIVATIONS["relu"].function, "Swish", "#000000")
-    monkeypatch.setitem(activations.ACTIVATIONS, "swish", extra)
-    assert "swish" not in ExperimentConfig().activations
-    assert ExperimentConfig(activations=("relu", "swish")).activations == ("relu", "swish")
+    extra = activations.ActivationSpec("celu", activations.ACTIVATIONS["relu"].function, "CELU", "#000000")
+    monkeypatch.setitem(activations.ACTIVATIONS, "celu", extra)
+    assert "celu" not in ExperimentConfig().activations
+    assert ExperimentConfig(activations=("relu", "celu")).activations == ("relu", "celu")
 
 
 def test_every_activation_has_its_own_colour():
     colours = [spec.color for spec in activations.ACTIVATIONS.values()]
+    colours += [activations.get(name).color for name in ("celu", "exponential", "hard_shrink")]
     assert len(set(colours)) == len(colours)
 
 
@@ -38,7 +52,7 @@ def test_unknown_activation_error_names_the_valid_choices():
         activations.get("relu7")
 
 
-@pytest.mark.parametrize("name", ["swish", "mish", "tanh"])
+@pytest.mark.parametrize("name", ["silu", "celu", "hard_tanh"])
 def test_keras_builtin_activations_get_default_settings(name):
     spec = activations.get(name)
     assert spec.kernel_initializer is None  # The network's own.
@@ -60,14 +74,21 @@ def test_model_has_the_articles_parameter_count(name):
     assert model.count_params() == ARTICLE_PARAMETERS
 
 
+# The small networks of the MNIST-1D and digits tasks, with the inputs of their datasets:
+# cnn1d 1*5*32+32, then 2 x (32*3*32+32), then 5*32*10+10; mlp_small 64*64+64, 64*64+64, 64*10+10.
+SMALL_NETWORKS = {"cnn1d": (8_010, "mnist1d"), "mlp_small": (8_970, "digits")}
+
+
 def test_every_network_has_a_one_line_description_and_its_pinned_parameter_count():
-    pinned = {"cnn": ARTICLE_PARAMETERS, "mlp": GELU_PAPER_MLP_PARAMETERS}
+    pinned = {"cnn": ARTICLE_PARAMETERS, "mlp": GELU_PAPER_MLP_PARAMETERS} | {
+        name: count for name, (count, _) in SMALL_NETWORKS.items()}
     assert set(networks.NETWORKS) == set(pinned)
     for name, spec in networks.NETWORKS.items():
         assert spec.description and "\n" not in spec.description
         assert f"{pinned[name]:,} parameters" in spec.description
+        dataset = SMALL_NETWORKS.get(name, (None, "mnist"))[1]
         for activation in ("relu", "selu"):
-            model = training.build_model(activations.get(activation), ExperimentConfig(model=name))
+            model = training.build_model(activations.get(activation), ExperimentConfig(model=name, dataset=dataset))
             assert model.count_params() == pinned[name]
 
 

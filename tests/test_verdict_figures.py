@@ -51,7 +51,7 @@ def png_size(path):
 
 def test_plot_pairwise_writes_a_readable_png_for_6_and_for_10_activations(tmp_path):
     rng = np.random.default_rng(7)
-    six = list(activations.ACTIVATIONS)
+    six = list(activations.DEFAULT_ACTIVATIONS)
     sizes = {}
     for names in (six, six + ["tanh", "swish", "mish", "softplus"]):
         scores = {

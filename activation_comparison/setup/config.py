@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import activations
-from activation_comparison.setup import losses, networks
+from activation_comparison.setup import datasets, losses, networks
 from activation_comparison.setup.checks import (at_least, between_zero_and_one, dropout_rate, known_activations, one_of,
                                                 positive_number, type_problem)  # fmt: skip
 from activation_comparison.setup.errors import UsageError  # noqa: F401 (re-exported)
 
-DATASETS = ("mnist", "fashion_mnist")
+DATASETS = tuple(datasets.DATASETS)
 # Keras' mixed-precision policies; each changes the numbers, so it is part of the folder name.
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 # The command line's argument groups, in the order --help lists them. Every setting names
@@ -130,7 +130,9 @@ class ExperimentConfig:
 
     activations: tuple[str, ...] = setting(
         activations.DEFAULT_ACTIVATIONS, "--activations",
-        "activations to compare; any Keras built-in such as swish, mish or tanh also works", group=COMPARED,
+        "activations to compare, or a named set: " + ", ".join(
+            f"{name} ({' '.join(members)})" for name, members in activations.ACTIVATION_SETS.items())
+        + "; any Keras built-in such as celu or hard_tanh also works", group=COMPARED,
         check=known_activations, identity=False, metavar="NAME")
     # "auto": seeds spent where the answer is open (verdict/sequential.py); its folder is
     # its own ("-auto"), so that its design is fixed before any of its runs is seen.
@@ -140,7 +142,8 @@ class ExperimentConfig:
                                identity=False, metavar="K|auto")
     max_seeds: int = setting(20, "--max-seeds", "with --seeds auto: the most seeds any activation gets, and the last look",
                              group=COMPARED, check=at_least(3), identity=False, metavar="N")
-    dataset: str = setting("mnist", "--dataset", "which dataset (the MNIST copy shipped with this project by default)",
+    dataset: str = setting("mnist", "--dataset", "which dataset: " + "; ".join(
+        f"{spec.name}: {spec.description}" for spec in datasets.DATASETS.values()),
                            group=COMPARED, check=one_of(lambda: DATASETS, "dataset"), choices=lambda: DATASETS,
                            token=lambda value, config: value)
     model: str = setting("cnn", "--model", "the network: " + networks.describe_choices(), group=COMPARED,
@@ -206,7 +209,8 @@ class ExperimentConfig:
             problem = None if item.name == "seeds" else type_problem(getattr(self, item.name), item.type, declared.flag)
             if problem:
                 raise UsageError(problem)
-        object.__setattr__(self, "activations", tuple(self.activations))
+        # A set's name (`--activations wide`) stands for its activations.
+        object.__setattr__(self, "activations", activations.expand_sets(self.activations))
         for item in dataclasses.fields(self):
             declared = item.metadata["setting"]
             problem = declared.check(getattr(self, item.name), declared.flag) if declared.check else None

@@ -1,7 +1,9 @@
-"""MNIST-layout data: the shipped MNIST copy, local .npz and IDX files, and the split.
+"""Data: the shipped MNIST copy, local .npz and IDX files, and the split.
 
-Everything that reaches training passes `prepare_dataset`, which checks shapes, types and
-label ranges and turns pixels into float32 in [0, 1]. Nothing is ever unpickled.
+Everything that reaches training passes `prepare_dataset` (MNIST-layout uint8 images, turned
+into float32 in [0, 1]) or `prepare_features` (inputs already float, of a dataset's own
+shape), which check shapes, types and label ranges. Nothing is ever unpickled. The named
+datasets are a registry of their own (`datasets.py`).
 """
 
 import gzip
@@ -12,7 +14,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from activation_comparison.setup.errors import UsageError
@@ -34,7 +35,8 @@ IDX_FILES = {
 
 @dataclass(frozen=True)
 class Dataset:
-    """Prepared images (float32 in [0, 1], (n, 28, 28, 1)) and integer labels 0..9."""
+    """Prepared inputs (float32, (n, *input shape): MNIST's are (n, 28, 28, 1) in [0, 1]) and
+    integer labels 0..9."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -87,6 +89,22 @@ def prepare_dataset(arrays: dict, source: str, file_sha256: str | None = None) -
         source=source,
         file_sha256=file_sha256,
     )
+
+
+def prepare_features(arrays: dict, source: str, input_shape: tuple[int, ...]) -> Dataset:
+    """Check float inputs of shape (n, *input_shape) and their labels, and make a `Dataset`
+    of them in float32 (for data that are not MNIST-layout images, such as MNIST-1D)."""
+    prepared = {}
+    for part in ("train", "test"):
+        x = np.asarray(arrays[f"x_{part}"])
+        if x.shape[1:] != tuple(input_shape):
+            expected = ", ".join(map(str, input_shape))
+            raise UsageError(f"{source}: {part} inputs have shape {x.shape}, expected (n, {expected})")
+        if not np.issubdtype(x.dtype, np.floating) or not np.all(np.isfinite(x)):
+            raise UsageError(f"{source}: {part} inputs must be finite floats, got {x.dtype}")
+        prepared[f"x_{part}"] = x.astype(np.float32)
+        prepared[f"y_{part}"] = prepare_labels(np.asarray(arrays[f"y_{part}"]), len(x), f"{source}: {part} labels")
+    return Dataset(**prepared, source=source)
 
 
 def file_sha256(*paths: Path) -> str:
@@ -183,8 +201,8 @@ def read_shipped_mnist(path: Path = SHIPPED_MNIST) -> Dataset:
 
 
 def load_dataset(dataset: str, data_path: str | None) -> Dataset:
-    """Load `data_path` if given, else the shipped MNIST, or Fashion-MNIST from the Debian
-    package or Keras' download."""
+    """Load `data_path` if given (a Keras-layout .npz or a folder of IDX files), else the
+    registered dataset `dataset` (`datasets.DATASETS`)."""
     if data_path is not None:
         path = Path(data_path)
         if path.is_dir():
@@ -194,20 +212,10 @@ def load_dataset(dataset: str, data_path: str | None) -> Dataset:
         if path.suffix != ".npz":
             raise UsageError(f"--data {path}: expected an .npz file or a folder of IDX files")
         return read_npz_file(path)
-    if dataset == "mnist":
-        return read_shipped_mnist()
-    if FASHION_MNIST_DEBIAN.is_dir():
-        return read_idx_folder(FASHION_MNIST_DEBIAN)
-    try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
-    except Exception as error:  # Keras raises plain Exception when a download fails.
-        raise UsageError(
-            f"could not load {dataset} with Keras ({str(error).splitlines()[0][:120]}); "
-            "install the Debian package dataset-fashion-mnist, or pass --data PATH to a "
-            "local .npz or folder of IDX files"
-        ) from None
-    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    return prepare_dataset(arrays, f"keras.datasets.{dataset}")
+    # The registry is built on this module's readers, so it is imported when first needed.
+    from activation_comparison.setup import datasets
+
+    return datasets.load(dataset)
 
 
 def split_validation(x: np.ndarray, y: np.ndarray, fraction: float):

@@ -81,6 +81,36 @@ def mlp_layers(spec: activations.ActivationSpec, dropout: float | None) -> list[
     return [*hidden, output]
 
 
+def cnn1d_layers(spec: activations.ActivationSpec, dropout: float | None) -> list[layers.Layer]:
+    """A small 1-D CNN for MNIST-1D, after the ConvNet of Greydanus & Kobak (2020, "Scaling
+    Down Deep Learning with MNIST-1D"): three convolutions of 32 channels, each halving the
+    length (40, 20, 10, 5), then a linear 10-way softmax; dropout at `dropout` after every
+    convolution (none by default)."""
+    kernel = {"kernel_initializer": spec.kernel_initializer or "glorot_uniform"}
+    hidden = []
+    for number, width in enumerate((5, 3, 3), start=1):
+        hidden += [
+            layers.Conv1D(32, width, strides=2, padding="same", name=f"conv{number}", **kernel),
+            layers.Activation(spec.function, name=f"act_conv{number}"),
+        ]
+        if dropout:
+            hidden.append(spec.dropout_layer(dropout, name=f"dropout{number}"))
+    output = layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32", **kernel)
+    return [*hidden, layers.Flatten(name="flatten"), output]
+
+
+def small_mlp_layers(spec: activations.ActivationSpec, dropout: float | None) -> list[layers.Layer]:
+    """A small MLP for the 8x8 digits: two dense hidden layers of 64 units and a 10-way
+    softmax, dropout at `dropout` after each hidden layer (none by default)."""
+    kernel = {"kernel_initializer": spec.kernel_initializer or "glorot_uniform"}
+    hidden = [layers.Flatten(name="flatten")]
+    for number in (1, 2):
+        hidden += [layers.Dense(64, name=f"dense{number}", **kernel), layers.Activation(spec.function, name=f"act_dense{number}")]
+        if dropout:
+            hidden.append(spec.dropout_layer(dropout, name=f"dropout{number}"))
+    return [*hidden, layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32", **kernel)]
+
+
 @dataclass(frozen=True)
 class NetworkSpec:
     name: str
@@ -98,6 +128,12 @@ NETWORKS: dict[str, NetworkSpec] = {
     "mlp": NetworkSpec(
         "mlp", "the GELU paper's MNIST classifier: 8 dense hidden layers of 128 units, unit-norm "
         "Gaussian weights, no dropout unless --dropout (217,354 parameters)", mlp_layers, own_dropout=0.0),
+    "cnn1d": NetworkSpec(
+        "cnn1d", "a small 1-D CNN for MNIST-1D: three convolutions of 32 channels with stride 2, a linear "
+        "softmax, no dropout unless --dropout (8,010 parameters)", cnn1d_layers, own_dropout=0.0),
+    "mlp_small": NetworkSpec(
+        "mlp_small", "a small MLP for the 8x8 digits: two dense hidden layers of 64 units, no dropout "
+        "unless --dropout (8,970 parameters)", small_mlp_layers, own_dropout=0.0),
 }  # fmt: skip
 
 
@@ -112,5 +148,6 @@ def describe_choices() -> str:
     return "; ".join(f"{spec.name}: {spec.description}" for spec in NETWORKS.values())
 
 
-def input_layer() -> keras.KerasTensor:
-    return keras.Input(shape=(*IMAGE_SHAPE, 1))
+def input_layer(shape: tuple[int, ...] = (*IMAGE_SHAPE, 1)) -> keras.KerasTensor:
+    """The input of one example, channels last: MNIST's (28, 28, 1) unless the data say otherwise."""
+    return keras.Input(shape=tuple(shape))

@@ -14,7 +14,7 @@ import numpy as np
 
 import activations
 from activation_comparison.training import checkpoints, diagnostics, input_pipeline
-from activation_comparison.setup import hardware, losses, networks, storage
+from activation_comparison.setup import datasets, hardware, losses, networks, storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.data import Split
 
@@ -48,12 +48,15 @@ class Network(keras.Sequential):
         return {name: value for name, value in logs.items() if name != "loss_without_dropout"}
 
 
-def build_model(spec: activations.ActivationSpec, config: ExperimentConfig | None = None) -> keras.Model:
-    """The network `config.model` (the CNN by default) with `spec` deciding the activation."""
+def build_model(spec: activations.ActivationSpec, config: ExperimentConfig | None = None,
+                input_shape: tuple[int, ...] | None = None) -> keras.Model:  # fmt: skip
+    """The network `config.model` (the CNN by default) with `spec` deciding the activation,
+    for inputs of `input_shape` (default: the registered shape of `config.dataset`)."""
     config = config or ExperimentConfig()
     network = networks.get(config.model)
+    shape = input_shape or datasets.get(config.dataset).input_shape
     return Network(
-        [networks.input_layer(), *network.make_layers(spec, config.dropout)],
+        [networks.input_layer(shape), *network.make_layers(spec, config.dropout)],
         name=f"{network.name}_{spec.name}",
         inference_loss=losses.get(config.loss).make() if config.loss_without_dropout else None,
     )
@@ -254,7 +257,7 @@ def train_run(
     keras.backend.clear_session()
     keras.mixed_precision.set_global_policy(config.precision)
     keras.utils.set_random_seed(seed)
-    model = compile_model(build_model(spec, config), config)
+    model = compile_model(build_model(spec, config, split.x_train.shape[1:]), config)
     probe = diagnostics_probe(config, split)
 
     restored = restore(checkpoint, model)

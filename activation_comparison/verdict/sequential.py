@@ -7,6 +7,13 @@ activation it rejects gets no more seeds and never comes back. The experiment st
 the set has one member, when every member is within the margin of the others (every L_i
 above -margin), or at the last look.
 
+A control arm (`design(..., control="relu")`, as `--tasks` plans each task): the control
+activation gets seeds at every look the experiment takes, so that every other activation has
+it beside each of its own seeds, whatever the looks decide. It leaves the best set as any
+other activation does and never comes back to it; it only stays in the decisions (it is
+compared with, and counted among, the activations still in), which can only make each look
+more careful.
+
 Error control across looks. An equal activation is wrongly left out only if some look
 rejects it; look k rejects a true best with probability at most its alpha_k, so the chance
 of any such error is at most the sum of the alpha_k = alpha (Bonferroni over looks: no
@@ -42,16 +49,18 @@ def spending(looks, alpha: float = decision.ALPHA) -> list[float]:
 
 
 def look_decision(y, alive, level_alpha: float, margin_log: float | None = None,
-                  outlier_quantile=decision.outlier_quantiles) -> dict:  # fmt: skip
+                  outlier_quantile=decision.outlier_quantiles, in_set=None) -> dict:  # fmt: skip
     """One look: who stays, and whether to stop.
 
     `y` (..., K, S) log errors with NaN for runs not made; `alive` (..., K) the activations
-    still in. Returns `member` (who stays), `stop_single` (one member left), `stop_within`
-    (every member's lower bound of its gain over the best of the others is above
-    -`margin_log`, a log-error margin) and the decision's arrays.
+    that take part in the decision; `in_set` (default: `alive`) those of them still in the
+    best set (a control arm that has left it is alive but not in the set). Returns `member`
+    (who stays), `stop_single` (one member left), `stop_within` (every member's lower bound of
+    its gain over the best of the others is above -`margin_log`, a log-error margin) and the
+    decision's arrays.
     """
     result = decision.decide(y, level_alpha, outlier_quantile, active=alive)
-    member = result["member"]
+    member = result["member"] if in_set is None else result["member"] & np.asarray(in_set, dtype=bool)
     single = member.sum(axis=-1) <= 1
     within = np.zeros_like(single)
     if margin_log is not None:
@@ -74,10 +83,12 @@ METHOD = "log-error step-down best set, alpha spent over looks (Pocock-type Lan-
 METHOD_VERSION = 3
 
 
-def design(activations, max_seeds: int, margin: float, alpha: float = decision.ALPHA) -> dict:
-    """The plan of a `--seeds auto` folder, written to config.json before its first run."""
+def design(activations, max_seeds: int, margin: float, alpha: float = decision.ALPHA,
+           control: str | None = None) -> dict:  # fmt: skip
+    """The plan of a `--seeds auto` folder, written to config.json before its first run;
+    `control` (one of `activations`) gets seeds at every look (a plan without one has no key)."""
     looks = planned_looks(max_seeds)
-    return {
+    return ({"control": control} if control is not None else {}) | {
         "method": METHOD,
         "method_version": METHOD_VERSION,
         "activations": list(activations),
@@ -131,21 +142,25 @@ def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_image
     """
     known = {look.seeds: look for look in (previous.looks if previous else [])}
     names = list(plan["activations"])
+    control = plan.get("control")
     most = len(names) * plan["max_seeds"]
     still_in = list(names)
     seeds_of = {name: 0 for name in names}
     looks: list[Look] = []
     for look, share in zip(plan["looks"], plan["alpha"]):
-        missing = [(name, seed) for seed in range(look) for name in still_in if seed not in scores.get(name, {})]
+        # Who gets this look's seeds and takes part in its decision: the control always.
+        deciding = [name for name in names if name in still_in or name == control]
+        missing = [(name, seed) for seed in range(look) for name in deciding if seed not in scores.get(name, {})]
         if missing:
             return Progress(looks, tuple(still_in), missing, False, sum(seeds_of.values()), seeds_of, most)
-        for name in still_in:
+        for name in deciding:
             seeds_of[name] = look
         inputs = tuple((name, seed, float(scores[name][seed]), bool(failed[name][seed]))
                        for name in names for seed in range(seeds_of[name])) + (classes, test_images, plan["margin"])  # fmt: skip
         taken = known.get(look)
         if taken is None or taken.inputs != inputs or taken.before != tuple(still_in) or taken.alpha != share:
-            taken = take_look(names, still_in, seeds_of, scores, failed, look, share, plan, classes, test_images, inputs)
+            taken = take_look(names, still_in, deciding, seeds_of, scores, failed, look, share, plan, classes,
+                              test_images, inputs)  # fmt: skip
         looks.append(taken)
         still_in = [name for name in still_in if name not in taken.left]
         if taken.stop:
@@ -153,18 +168,20 @@ def replay(scores: dict, failed: dict, plan: dict, classes: int = 10, test_image
     return Progress(looks, tuple(still_in), [], True, sum(seeds_of.values()), seeds_of, most)
 
 
-def take_look(names, still_in, seeds_of, scores, failed, look, share, plan, classes, test_images, inputs) -> Look:
+def take_look(names, still_in, deciding, seeds_of, scores, failed, look, share, plan, classes, test_images,
+              inputs) -> Look:  # fmt: skip
     """Decide one look: the step-down at this look's share of alpha on the activations still
-    in, each with the seeds it has."""
+    in (and the control arm, which `deciding` keeps), each with the seeds it has."""
     y = np.full((len(names), look), np.nan)
     for row, name in enumerate(names):
         for seed in range(seeds_of[name]):
             y[row, seed] = decision.log_error(scores[name][seed], failed[name][seed], classes, test_images)
-    alive = np.array([name in still_in for name in names])
+    alive = np.array([name in deciding for name in names])
     typical = decision.typical_accuracy(y)
     top_error = 1.0 - max(typical[row] for row, name in enumerate(names) if name in still_in)
-    outcome = look_decision(y, alive, share, margin_in_log_error(plan["margin"], max(top_error, 0.5 / test_images)))
-    members = [name for row, name in enumerate(names) if outcome["member"][row]]
+    margin_log = margin_in_log_error(plan["margin"], max(top_error, 0.5 / test_images))
+    outcome = look_decision(y, alive, share, margin_log, in_set=np.array([name in still_in for name in names]))
+    members = [name for row, name in enumerate(names) if outcome["member"][row] and name in still_in]
     left = tuple(name for name in still_in if name not in members)
     stop = None
     if outcome["stop_single"]:
