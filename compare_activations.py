@@ -154,7 +154,7 @@ def plan_of(options, configs: list[config.ExperimentConfig]) -> str:
     if options.data is None:
         train_images = datasets.get(options.dataset).train_images
     else:
-        train_images = len(data.load_dataset(options.dataset, options.data).x_train)
+        train_images = len(datasets.load_dataset(options.dataset, options.data).x_train)
     threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
     at_once = plan.runs_at_once(options.workers, options.ray, threads, hardware.cores())
     return plan.plan_text(configs, Path(options.results_dir), train_images, at_once, options.force, threads,
@@ -211,7 +211,7 @@ def main(argv=None) -> int:
         if options.plan:
             print(plan_of(options, configs), end="")
             return 0
-        dataset = data.load_dataset(options.dataset, options.data)
+        dataset = datasets.load_dataset(options.dataset, options.data)
         for experiment_config in configs:
             data.Split.of(dataset, experiment_config)  # Refuse a bad split before anything trains.
         if options.precision == "mixed_bfloat16" and not hardware.has_bf16():

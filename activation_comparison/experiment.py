@@ -17,10 +17,10 @@ import plotting
 from activation_comparison.figures import drawing
 from activation_comparison.reporting import epoch_timing, folder_result, report, results_index, tuning
 from activation_comparison.execution import execution
-from activation_comparison.setup import run_folder, storage
+from activation_comparison.setup import datasets, run_folder, storage
 from activation_comparison.verdict import sequential, verdict
 from activation_comparison.setup.config import AUTO, SETTINGS, ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.setup.data import Dataset, Split, load_dataset
+from activation_comparison.setup.data import Dataset, Split
 from activation_comparison.training import tensorboard_log
 from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
 
@@ -42,7 +42,7 @@ def run(results_dir="results", data: str | None = None, force: bool = False, thr
     execution.check_options(threads, workers, ray, gpus_per_run)
     if config.tensorboard:
         tensorboard_log.check_installed()
-    dataset = load_dataset(config.dataset, data)
+    dataset = datasets.load_dataset(config.dataset, data)
     threads = execution.threads_per_run(threads, workers, ray is not None)
     runner = execution.make_runner(dataset, workers, threads, ray, gpus_per_run, verbose)
     command = f"activation_comparison.run({', '.join(f'{key}={value!r}' for key, value in settings.items())})"

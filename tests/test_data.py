@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from activation_comparison.setup import data
+from activation_comparison.setup import data, datasets
 from activation_comparison.setup.config import ExperimentConfig, UsageError
 
 
@@ -88,8 +88,8 @@ def test_idx_folder_reads_like_the_npz(tmp_path, compress):
         write_idx(tmp_path / f"{stem}{suffix}", arrays[key], compress=compress)
     np.savez(tmp_path / "same.npz", **arrays)
 
-    from_idx = data.load_dataset("mnist", str(tmp_path))
-    from_npz = data.load_dataset("mnist", str(tmp_path / "same.npz"))
+    from_idx = datasets.load_dataset("mnist", str(tmp_path))
+    from_npz = datasets.load_dataset("mnist", str(tmp_path / "same.npz"))
     np.testing.assert_array_equal(from_idx.x_train, from_npz.x_train)
     np.testing.assert_array_equal(from_idx.y_test, from_npz.y_test)
     assert from_idx.content_sha256() == from_npz.content_sha256()
@@ -98,7 +98,7 @@ def test_idx_folder_reads_like_the_npz(tmp_path, compress):
 
 @pytest.mark.slow  # Reads and hashes all 70,000 images.
 def test_shipped_mnist_is_the_default_and_has_the_documented_statistics():
-    mnist = data.load_dataset("mnist", None)
+    mnist = datasets.load_dataset("mnist", None)
     assert mnist.source == "shipped MNIST"
     assert mnist.x_train.shape == (60000, 28, 28, 1) and mnist.x_test.shape == (10000, 28, 28, 1)
     assert mnist.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]

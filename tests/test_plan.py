@@ -8,7 +8,7 @@ import pytest
 
 import compare_activations as ca
 from activation_comparison.reporting import run_costs
-from activation_comparison.setup import data, storage
+from activation_comparison.setup import datasets, storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.run_folder import RunPaths
 
@@ -93,7 +93,7 @@ def test_plan_does_not_load_the_named_datasets(tmp_path, capsys, monkeypatch):
     def refuse(*args):
         raise AssertionError("the plan loaded the data")
 
-    monkeypatch.setattr(data, "load_dataset", refuse)
+    monkeypatch.setattr(datasets, "load_dataset", refuse)
     rows, _ = plan(tmp_path, capsys, *FLAGS, "--dataset", "fashion_mnist")
     assert [row["to train"] for row in rows.values()] == [4]
 

@@ -3,7 +3,7 @@
 Everything that reaches training passes `prepare_dataset` (MNIST-layout uint8 images, turned
 into float32 in [0, 1]) or `prepare_features` (inputs already float, of a dataset's own
 shape), which check shapes, types and label ranges. Nothing is ever unpickled. The named
-datasets are a registry of their own (`datasets.py`).
+datasets are a registry of their own (`datasets.py`), which also loads `--data`.
 """
 
 import gzip
@@ -198,24 +198,6 @@ def read_shipped_mnist(path: Path = SHIPPED_MNIST) -> Dataset:
             "restore it from git or pass --data PATH"
         )
     return prepare_dataset(read_npz(path), "shipped MNIST", SHIPPED_MNIST_SHA256)
-
-
-def load_dataset(dataset: str, data_path: str | None) -> Dataset:
-    """Load `data_path` if given (a Keras-layout .npz or a folder of IDX files), else the
-    registered dataset `dataset` (`datasets.DATASETS`)."""
-    if data_path is not None:
-        path = Path(data_path)
-        if path.is_dir():
-            return read_idx_folder(path)
-        if not path.exists():
-            raise UsageError(f"--data {path}: no such file or folder")
-        if path.suffix != ".npz":
-            raise UsageError(f"--data {path}: expected an .npz file or a folder of IDX files")
-        return read_npz_file(path)
-    # The registry is built on this module's readers, so it is imported when first needed.
-    from activation_comparison.setup import datasets
-
-    return datasets.load(dataset)
 
 
 def split_validation(x: np.ndarray, y: np.ndarray, fraction: float):

@@ -18,6 +18,7 @@ Imports nothing of the package but `setup`.
 
 import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -152,3 +153,18 @@ def load(name: str) -> data.Dataset:
     if problem:
         raise UsageError(problem)
     return spec.load()
+
+
+def load_dataset(dataset: str, data_path: str | None) -> data.Dataset:
+    """Load `data_path` if given (a Keras-layout .npz or a folder of IDX files), else the
+    registered dataset `dataset` (`DATASETS`)."""
+    if data_path is not None:
+        path = Path(data_path)
+        if path.is_dir():
+            return data.read_idx_folder(path)
+        if not path.exists():
+            raise UsageError(f"--data {path}: no such file or folder")
+        if path.suffix != ".npz":
+            raise UsageError(f"--data {path}: expected an .npz file or a folder of IDX files")
+        return data.read_npz_file(path)
+    return load(dataset)
