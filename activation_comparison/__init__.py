@@ -23,8 +23,8 @@ from activation_comparison.setup.errors import UsageError  # noqa: F401 (the one
 
 
 def load(path):
-    """A results folder's result (`reporting.folder_result.FolderResult`), computed once from
-    the folder: `.verdict` (the headline), `.rows` (one row per activation, read like a dict),
+    """A results folder's result (`notebook.Result`: a `results.folder_result.FolderResult`),
+    computed once from the folder: `.verdict` (the headline), `.rows` (one row per activation, read like a dict),
     `.table()` (a pandas DataFrame) and `.figure(name)` (a matplotlib Figure). The folder is
     judged at its own margin, the one it was summarised at. `path` may also be a folder's
     extract (`published/<folder>.jsonl`), which gives the folder's result."""
@@ -32,9 +32,10 @@ def load(path):
     from activation_comparison.execution import quiet_start
 
     quiet_start.import_backend()
-    from activation_comparison.reporting import folder_result
+    from activation_comparison import notebook
+    from activation_comparison.results import folder_result
 
-    return folder_result.load(path)
+    return notebook.Result.of_result(folder_result.load(path))
 
 
 def run(**settings):
@@ -45,6 +46,6 @@ def run(**settings):
     from activation_comparison.execution import quiet_start
 
     quiet_start.import_backend()
-    from activation_comparison import experiment
+    from activation_comparison import experiment, notebook
 
-    return experiment.run(**settings)
+    return notebook.Result.of_result(experiment.run(**settings))

@@ -15,14 +15,16 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison.figures import drawing
-from activation_comparison.reporting import epoch_timing, folder_result, report, results_index, tuning
+from activation_comparison.reporting import epoch_timing, report, results_index, tuning
+from activation_comparison.results import folder_result
 from activation_comparison.execution import execution
-from activation_comparison.setup import datasets, run_folder, storage
+from activation_comparison.setup import datasets
+from activation_comparison.results import run_folder, storage
 from activation_comparison.verdict import sequential, verdict
 from activation_comparison.setup.config import AUTO, SETTINGS, ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.setup.data import Dataset, Split
 from activation_comparison.training import tensorboard_log
-from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
+from activation_comparison.results.run_folder import FINAL_STATUSES, RunPaths
 
 
 class RunFailed(Exception):

@@ -15,7 +15,8 @@ import plotting
 from activation_comparison import experiment, plan
 from activation_comparison.figures import drawing
 from activation_comparison.reporting import cross_task_text, run_costs
-from activation_comparison.setup import datasets, run_folder, storage, tasks
+from activation_comparison.setup import datasets, tasks
+from activation_comparison.results import run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.verdict import cross_task_verdict, sequential
 

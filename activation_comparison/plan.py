@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from activation_comparison.reporting import run_costs
-from activation_comparison.setup import data, run_folder, storage
+from activation_comparison.setup import data
+from activation_comparison.results import run_folder, storage
 from activation_comparison.setup.config import AUTO, ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
+from activation_comparison.results.run_folder import FINAL_STATUSES, RunPaths
 from activation_comparison.verdict import sequential, verdict
 
 # Both named datasets have 60,000 training images, so a plan needs to load only --data.

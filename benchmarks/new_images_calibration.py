@@ -160,7 +160,8 @@ def read_extract(path: Path) -> dict:
 
 def extract_from_folder(folder: Path) -> dict:
     # Only here is the training stack needed, to read histories as the summary reads them.
-    from activation_comparison.setup import data, run_folder
+    from activation_comparison.setup import data
+    from activation_comparison.results import run_folder
 
     if not (folder / "histories").is_dir():
         raise CalibrationError(f"{folder} has no histories/ folder: pass a run folder")

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import compare_activations as ca
-from activation_comparison.setup import data, extract, run_folder
+from activation_comparison.setup import data
+from activation_comparison.results import extract, run_folder
 from activation_comparison.setup.config import ExperimentConfig
-from activation_comparison.setup.run_folder import RunPaths
+from activation_comparison.results.run_folder import RunPaths
 from activation_comparison.verdict import sequential, verdict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

@@ -8,9 +8,9 @@ import pytest
 
 import activation_comparison
 from activation_comparison import experiment
-from activation_comparison.reporting import folder_result
-from activation_comparison.reporting.folder_result import FolderResult, Row
-from activation_comparison.setup import run_folder, storage
+from activation_comparison.results import folder_result
+from activation_comparison.results.folder_result import FolderResult, Row
+from activation_comparison.results import run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.verdict import decision, verdict
 

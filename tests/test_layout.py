@@ -8,14 +8,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "activation_comparison"
 # What each sub-package may import of the package (besides itself), as its __init__ says.
 ALLOWED = {
     "setup": set(),
-    "training": {"setup"},
-    "execution": {"setup", "training"},
     "verdict": {"setup"},
-    "reporting": {"setup", "verdict"},
-    "figures": {"setup"},
+    "results": {"setup", "verdict"},
+    "training": {"setup", "results"},
+    "execution": {"setup", "results", "training"},
+    "reporting": {"setup", "verdict", "results"},
+    "figures": {"setup", "results"},
 }
 # The package's root modules tie the sub-packages together and may import any of them.
-ROOT_MODULES = {"experiment", "plan", "matrix", "__init__"}
+ROOT_MODULES = {"experiment", "plan", "matrix", "notebook", "__init__"}
 
 
 def imported_parts(path: Path) -> set[str]:

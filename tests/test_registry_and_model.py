@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import activations
-from activation_comparison.setup import data, networks, run_folder
+from activation_comparison.setup import data, networks
+from activation_comparison.results import run_folder
 from activation_comparison.training import training
 from activation_comparison.setup.config import ExperimentConfig
 

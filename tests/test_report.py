@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activation_comparison.reporting import report, results_index
-from activation_comparison.reporting.folder_result import FolderResult
+from activation_comparison.reporting import report, results_index, verdict_text
+from activation_comparison.results.folder_result import FolderResult
 from activation_comparison.setup.config import ExperimentConfig
 
 MARGIN = 0.002
@@ -91,10 +91,11 @@ def test_the_margin_decides_within_margin():
     _, lower = log_error_gap(SIGMOID, RELU)
     low = np.exp(np.log(1 - np.array(RELU)).mean()) * (1 - np.exp(-lower))  # About -0.9 pp.
     wide = rows_of(HISTORIES, margin=0.01)
+    wide_result = result_of(HISTORIES, margin=0.01)
     narrow = rows_of(HISTORIES, margin=0.002)
     assert -0.01 < low < -0.002
     assert wide["sigmoid"]["within_margin"] and not narrow["sigmoid"]["within_margin"]
-    assert "Sigmoid is worse but within 1 pp of the best" in result_of(HISTORIES, margin=0.01).verdict
+    assert "Sigmoid is worse but within 1 pp of the best" in verdict_text.headline(wide_result.comparison, wide_result.labels)
 
 
 def test_best_epoch_is_a_whole_number_for_one_seed_and_a_mean_for_several():

@@ -6,7 +6,7 @@ import json
 import pytest
 
 import compare_activations as ca
-from activation_comparison.setup import run_folder
+from activation_comparison.results import run_folder
 from activation_comparison.verdict import sequential, verdict
 
 pytestmark = pytest.mark.slow

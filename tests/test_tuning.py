@@ -34,9 +34,10 @@ import pytest
 from scipy import stats
 
 import plotting
-from activation_comparison.setup import config, storage
+from activation_comparison.setup import config
+from activation_comparison.results import storage
 from activation_comparison.reporting import results_index, tuning
-from activation_comparison.reporting.folder_result import FolderResult
+from activation_comparison.results.folder_result import FolderResult
 from activation_comparison.verdict import verdict
 from activation_comparison.setup.config import ExperimentConfig
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison.setup import hardware, run_folder
+from activation_comparison.setup import hardware
+from activation_comparison.results import run_folder
 from activation_comparison.training import tensorboard_log, training
 from activation_comparison.setup.config import ExperimentConfig, UsageError
 from activation_comparison.setup.data import Dataset, Split

@@ -10,7 +10,7 @@ import numpy as np
 
 import plotting
 from activation_comparison.reporting import epoch_timing, machine_mix, verdict_notes, verdict_text
-from activation_comparison.reporting.folder_result import SUMMARY_COLUMNS, activation_order  # noqa: F401 (re-exported)
+from activation_comparison.results.folder_result import SUMMARY_COLUMNS, activation_order  # noqa: F401 (re-exported)
 
 
 def format_pp(value) -> str:

@@ -17,8 +17,8 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison.setup import config
-from activation_comparison.reporting import report, tuned_text, tuning
-from activation_comparison.reporting.folder_result import FolderResult
+from activation_comparison.reporting import report, tuned_text, tuning, verdict_text
+from activation_comparison.results.folder_result import FolderResult
 
 # Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
 # e.g. no clipping, gets a place of its own).
@@ -212,7 +212,7 @@ def index_markdown(folders: list[FolderResult], sweep_figures: list[tuple[str, s
             cells.append("–" if row is None else report.format_mean_std(row.test_accuracy_mean, row.test_accuracy_std))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Verdicts", "", "Each folder is judged at its own margin, the one it was summarised at.", ""]
-    lines += [f"- **{folder.name}**: {folder.verdict}" for folder in folders]
+    lines += [f"- **{folder.name}**: {verdict_text.headline(folder.comparison, folder.labels)}" for folder in folders]
     for figure, setting, group in sweep_figures:
         lines += [
             "",

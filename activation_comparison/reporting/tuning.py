@@ -56,7 +56,7 @@ import numpy as np
 
 import activations
 from activation_comparison.setup import config
-from activation_comparison.reporting.folder_result import SUMMARY_COLUMNS, FolderResult, activation_order
+from activation_comparison.results.folder_result import SUMMARY_COLUMNS, FolderResult, activation_order
 from activation_comparison.verdict import statistics, verdict
 from activation_comparison.setup.data import NUM_CLASSES
 from activation_comparison.reporting.pairing_check import PairingCheck, check_pairing, initial_state_text

@@ -14,7 +14,8 @@ import numpy as np
 
 import activations
 from activation_comparison.training import checkpoints, diagnostics, input_pipeline
-from activation_comparison.setup import datasets, hardware, losses, networks, storage
+from activation_comparison.setup import datasets, hardware, losses, networks
+from activation_comparison.results import storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.data import Split
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from activation_comparison.setup import hardware, losses, storage
+from activation_comparison.setup import hardware, losses
+from activation_comparison.results import storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_points
 from activation_comparison.setup.data import Dataset
 

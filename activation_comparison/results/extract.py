@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from activation_comparison.setup import run_folder, storage
+from activation_comparison.results import run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.errors import UsageError
-from activation_comparison.setup.run_folder import RunPaths
+from activation_comparison.results.run_folder import RunPaths
 
 FORMAT = "activation-comparison run folder extract"
 VERSION = 1

@@ -6,10 +6,9 @@ comparison (`verdict.Comparison`: the best set, every pair for pairwise.png, the
 one typed row per activation (`Row`, summary.csv's columns). The summary, the index, the
 sweep points, the tuned verdict, the figures and a notebook (`activation_comparison.load`)
 all read it; none of them calls the statistics again. Like statsmodels' `Results`, it holds
-numbers as plain attributes; the words are `verdict_text`'s (`.verdict` reads them from it).
-
-It lives in `reporting/` because the index and the tuned verdict, which are here, build
-and read it; results I/O may later get a sub-package of its own.
+numbers as plain attributes and no words: the headline and the figures a notebook asks
+for (`.verdict`, `.figure`) are `notebook.Result`'s, which reads them from `reporting` and
+`plotting`, above this room.
 """
 
 import dataclasses
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison.setup import extract, run_folder
+from activation_comparison.results import extract, run_folder
 from activation_comparison.setup.config import DEFAULTS, ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.setup.data import NUM_CLASSES
 from activation_comparison.verdict import sequential, verdict
@@ -181,13 +180,6 @@ class FolderResult:
         """Every pair of activations (pairwise.png's question, "which pairs differ?")."""
         return self.comparison.pairs
 
-    @property
-    def verdict(self) -> str:
-        """The headline: the one sentence a reader can quote."""
-        from activation_comparison.reporting import verdict_text
-
-        return verdict_text.headline(self.comparison, self.labels)
-
     def columns(self) -> list[str]:
         """summary.csv's columns: the binary accuracy only where a run recorded it."""
         binary = any(row.test_binary_accuracy_mean is not None for row in self.rows)
@@ -202,13 +194,6 @@ class FolderResult:
         columns = self.columns()
         return pandas.DataFrame([[row[column] for column in columns] for row in self.rows], columns=columns)
 
-    def figure(self, name: str):
-        """One of the folder's figures (plotting.FIGURES, e.g. "test_accuracy.png") as a
-        matplotlib Figure. A figure with nothing to show raises UsageError saying why."""
-        import plotting
-
-        return plotting.folder_figure(self, name if name.endswith(".png") else f"{name}.png")
-
 
 def load(path, margin: float | None = None, known: dict | None = None,
          looks: sequential.Progress | None = None) -> FolderResult:  # fmt: skip
@@ -217,7 +202,7 @@ def load(path, margin: float | None = None, known: dict | None = None,
     `known` (path -> result) holds the results a command has computed: one whose histories
     and margin have not changed since is returned as it is, so a command computes a
     folder's verdict at most once. `path` may also be a folder's extract
-    (`setup.extract`), whose result is that of the folder it was written from.
+    (`results.extract`), whose result is that of the folder it was written from.
     """
     path = Path(path)
     if path.is_file():
