@@ -15,7 +15,8 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison.figures import drawing
-from activation_comparison.reporting import epoch_timing, report, results_index, tuning
+from activation_comparison.reporting import epoch_timing, report, results_index
+from activation_comparison.analysis import sweeps, tuning
 from activation_comparison.results import folder_result
 from activation_comparison.execution import execution
 from activation_comparison.setup import datasets
@@ -276,11 +277,11 @@ def write_index(results_dir: Path, known: dict | None = None) -> None:
             folders.append(result)
     if not folders:
         return
-    sweep_figures = results_index.sweeps(folders)
+    sweep_figures = sweeps.sweeps(folders)
     draw_sweep = plotting.FIGURES[results_index.SWEEP_FIGURE].draw
     written = set()
     for figure, setting, group in sweep_figures:
-        points = results_index.sweep_points(setting, group)
+        points = sweeps.sweep_points(setting, group)
         drawing.save_figure(draw_sweep(points, setting, SETTINGS[setting].none_label), results_dir / figure)
         written.add(figure)
     tuned = results_index.tuned_learning_rates(sweep_figures)

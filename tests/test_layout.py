@@ -12,7 +12,8 @@ ALLOWED = {
     "results": {"setup", "verdict"},
     "training": {"setup", "results"},
     "execution": {"setup", "results", "training"},
-    "reporting": {"setup", "verdict", "results"},
+    "analysis": {"setup", "verdict", "results"},
+    "reporting": {"setup", "verdict", "results", "analysis"},
     "figures": {"setup", "results"},
 }
 # The package's root modules tie the sub-packages together and may import any of them.

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from activation_comparison.analysis import sweeps
 from activation_comparison.reporting import report, results_index, verdict_text
 from activation_comparison.results.folder_result import FolderResult
 from activation_comparison.setup.config import ExperimentConfig
@@ -174,12 +175,12 @@ def test_folders_that_differ_in_one_setting_form_a_sweep_with_its_points():
         folder("c", None, [0.989, 0.990, 0.991], 0.0),
         folder("d", 0.5, [0.95, 0.96, 0.97], 0.0, learning_rate=0.01),  # Differs in two.
     ]
-    found = results_index.sweeps(folders)
+    found = sweeps.sweeps(folders)
     figures = {figure: (setting, [f.name for f in group]) for figure, setting, group in found}
     assert figures["sweep_clip_value.png"] == ("clip_value", ["a", "b", "c"])
     assert figures["sweep_learning_rate.png"] == ("learning_rate", ["a", "d"])
     assert len(figures) == 2
-    points = results_index.sweep_points("clip_value", folders[:3])
+    points = sweeps.sweep_points("clip_value", folders[:3])
     by_value = {point["setting_value"]: point for point in points}
     assert by_value[0.001]["test_accuracy_mean"] == pytest.approx(0.981)
     assert by_value[0.001]["clipped_fraction_mean"] == pytest.approx(0.4)
