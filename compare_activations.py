@@ -33,7 +33,8 @@ quiet_start.import_backend()
 
 from activation_comparison.setup import config, data, datasets, hardware, tasks  # noqa: E402
 from activation_comparison.execution import execution  # noqa: E402
-from activation_comparison import experiment, matrix, plan  # noqa: E402
+from activation_comparison import experiment, matrix  # noqa: E402
+from activation_comparison.planning import plan  # noqa: E402
 from activation_comparison.training import tensorboard_log  # noqa: E402
 from activation_comparison.setup.config import UsageError  # noqa: E402
 

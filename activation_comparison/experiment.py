@@ -15,7 +15,8 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison.figures import drawing
-from activation_comparison.reporting import epoch_timing, report, results_index
+from activation_comparison.planning import epoch_timing
+from activation_comparison.reporting import report, results_index
 from activation_comparison.analysis import sweeps, tuning
 from activation_comparison.results import folder_result
 from activation_comparison.execution import execution

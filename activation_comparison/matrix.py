@@ -12,9 +12,11 @@ from pathlib import Path
 
 import activations
 import plotting
-from activation_comparison import experiment, plan
+from activation_comparison import experiment
+from activation_comparison.planning import plan
 from activation_comparison.figures import drawing
-from activation_comparison.reporting import cross_task_text, run_costs
+from activation_comparison.reporting import cross_task_text
+from activation_comparison.planning import run_costs
 from activation_comparison.setup import datasets, tasks
 from activation_comparison.results import run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_fraction

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import compare_activations as ca
-from activation_comparison.reporting import run_costs
+from activation_comparison.planning import run_costs
 from activation_comparison.setup import datasets
 from activation_comparison.results import storage
 from activation_comparison.setup.config import ExperimentConfig

@@ -6,7 +6,7 @@ and the wall time. The plan changes nothing: a folder that does not exist yet si
 no runs, and a run's lock is probed only where its lock file already exists.
 
 The time is the whole command's: its start-up, every run's parts and each folder's
-summary, costed by `reporting.run_costs` from the runs recorded under --results-dir where
+summary, costed by `planning.run_costs` from the runs recorded under --results-dir where
 they tell a part, else from its measured defaults. With --seeds auto a folder's looks are
 retaken from its ended runs (`verdict.sequential`), so a partly run folder is planned from
 where it stands: its next look, and the most it can still spend.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from activation_comparison.reporting import run_costs
+from activation_comparison.planning import run_costs
 from activation_comparison.setup import data
 from activation_comparison.results import run_folder, storage
 from activation_comparison.setup.config import AUTO, ExperimentConfig, UsageError, margin_fraction
