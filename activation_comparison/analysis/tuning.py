@@ -47,7 +47,7 @@ import activations
 from activation_comparison.setup import config
 from activation_comparison.results.folder_result import SUMMARY_COLUMNS, FolderResult, activation_order
 from activation_comparison.verdict import verdict
-from activation_comparison.setup.data import NUM_CLASSES
+from activation_comparison.setup.image_format import NUM_CLASSES
 from activation_comparison.analysis.gap_change import gap_changes
 from activation_comparison.analysis.pairing_check import PairingCheck, check_pairing, initial_state_text
 

@@ -20,7 +20,7 @@ import numpy as np
 import activations
 from activation_comparison.results import extract, run_folder
 from activation_comparison.setup.config import DEFAULTS, ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.setup.data import NUM_CLASSES
+from activation_comparison.setup.image_format import NUM_CLASSES
 from activation_comparison.verdict import sequential, verdict
 from activation_comparison.verdict.row_columns import VerdictRow
 
