@@ -18,7 +18,7 @@ from activation_comparison.figures import drawing
 from activation_comparison.planning import epoch_timing
 from activation_comparison.reporting import report, results_index
 from activation_comparison.analysis import sweeps, tuning
-from activation_comparison.results import folder_result
+from activation_comparison.results import folder_result, history_files
 from activation_comparison.execution import execution
 from activation_comparison.setup import datasets
 from activation_comparison.results import run_folder, storage
@@ -132,7 +132,7 @@ def train_runs(run_dir: Path, plan: list, config: ExperimentConfig, runner, thre
                 prefix, paths, lock = running.pop(future)
                 try:
                     record = result_of(future, prefix)
-                    run_folder.write_history(paths, config, record)
+                    history_files.write_history(paths, config, record)
                     paths.checkpoint.unlink(missing_ok=True)
                 finally:
                     lock.close()
@@ -189,7 +189,7 @@ def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: b
 def looks_taken(run_dir: Path, design: dict, previous: sequential.Progress | None = None) -> sequential.Progress:
     """The folder's looks, retaken from its finished runs; those of `previous` that saw the
     same runs are reused."""
-    scores, failed = verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"])
+    scores, failed = verdict.failures_and_scores(history_files.read_histories(run_dir), design["activations"])
     return sequential.replay(scores, failed, design, previous=previous)
 
 

@@ -161,11 +161,11 @@ def read_extract(path: Path) -> dict:
 def extract_from_folder(folder: Path) -> dict:
     # Only here is the training stack needed, to read histories as the summary reads them.
     from activation_comparison.setup import image_format
-    from activation_comparison.results import run_folder
+    from activation_comparison.results import history_files
 
     if not (folder / "histories").is_dir():
         raise CalibrationError(f"{folder} has no histories/ folder: pass a run folder")
-    return extract_from_records(run_folder.read_histories(folder), image_format.NUM_CLASSES, str(folder))
+    return extract_from_records(history_files.read_histories(folder), image_format.NUM_CLASSES, str(folder))
 
 
 # The model fitted to the recorded runs.

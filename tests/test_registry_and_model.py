@@ -6,7 +6,7 @@ import pytest
 
 import activations
 from activation_comparison.setup import data, networks
-from activation_comparison.results import run_folder
+from activation_comparison.results import history_files
 from activation_comparison.training import training
 from activation_comparison.setup.config import ExperimentConfig
 
@@ -208,9 +208,9 @@ def test_run_name_differs_for_another_clip_value_but_not_for_seeds_or_activation
 
 def test_history_columns_put_the_articles_binary_accuracy_beside_top1_accuracy():
     config = ExperimentConfig(loss="binary_crossentropy")
-    columns = run_folder.history_columns(config, [{"epoch": 0, "grad_norm_conv1": 0.1}])
+    columns = history_files.history_columns(config, [{"epoch": 0, "grad_norm_conv1": 0.1}])
     assert columns == [
         "epoch", "loss", "accuracy", "binary_accuracy", "val_loss", "val_accuracy",
         "val_binary_accuracy", "seconds", "grad_norm_conv1",
     ]  # fmt: skip
-    assert "binary_accuracy" not in run_folder.history_columns(ExperimentConfig(), [])
+    assert "binary_accuracy" not in history_files.history_columns(ExperimentConfig(), [])

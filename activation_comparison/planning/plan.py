@@ -21,7 +21,7 @@ import numpy as np
 
 from activation_comparison.planning import run_costs
 from activation_comparison.setup import data
-from activation_comparison.results import run_folder, storage
+from activation_comparison.results import history_files, run_folder, storage
 from activation_comparison.setup.config import AUTO, ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.results.run_folder import FINAL_STATUSES, RunPaths
 from activation_comparison.verdict import sequential, verdict
@@ -159,7 +159,7 @@ def auto_progress(config: ExperimentConfig, run_dir: Path, control: str | None =
     saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
     design = saved.get("design") or sequential.design(config.activations, config.max_seeds, margin_fraction(config.margin),
                                                       control=control)  # fmt: skip
-    histories = run_folder.read_histories(run_dir) if run_dir.is_dir() else []
+    histories = history_files.read_histories(run_dir) if run_dir.is_dir() else []
     scores, failed = verdict.failures_and_scores(histories, design["activations"])
     return design, sequential.replay(scores, failed, design)
 

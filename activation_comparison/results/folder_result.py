@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison.results import extract, run_folder
+from activation_comparison.results import extract, history_files, run_folder
 from activation_comparison.setup.config import DEFAULTS, ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.setup.image_format import NUM_CLASSES
 from activation_comparison.verdict import sequential, verdict
@@ -140,8 +140,8 @@ class FolderResult:
         if not saved:
             raise UsageError(f"{path} is not a results folder (it has no config.json): give a folder such as "
                              "results/<run name>/ that compare_activations.py wrote")  # fmt: skip
-        fingerprint = run_folder.histories_fingerprint(path)
-        return cls.of_records(run_folder.read_histories(path), recorded_margin(saved) if margin is None else margin,
+        fingerprint = history_files.histories_fingerprint(path)
+        return cls.of_records(history_files.read_histories(path), recorded_margin(saved) if margin is None else margin,
                               name=path.name, saved=saved, path=path, looks=looks, fingerprint=fingerprint)  # fmt: skip
 
     @property
@@ -218,6 +218,6 @@ def load(path, margin: float | None = None, known: dict | None = None,
     saved = run_folder.read_json_or_refuse(path / "config.json") or {}
     wanted = recorded_margin(saved) if margin is None else margin
     previous = known.get(path)
-    if previous is None or previous.margin != wanted or previous.fingerprint != run_folder.histories_fingerprint(path):
+    if previous is None or previous.margin != wanted or previous.fingerprint != history_files.histories_fingerprint(path):
         known[path] = FolderResult.of(path, wanted, looks)
     return known[path]
