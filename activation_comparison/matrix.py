@@ -20,7 +20,7 @@ from activation_comparison.planning import run_costs
 from activation_comparison.setup import datasets, tasks
 from activation_comparison.results import history_files, run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.verdict import cross_task_verdict, sequential
+from activation_comparison.verdict import cross_task_verdict
 
 CROSS_TASK = "cross-task"
 # Flags beside --tasks that change no task's definition: what to compare, where and how runs
