@@ -44,7 +44,7 @@ from functools import cached_property
 import numpy as np
 
 import activations
-from activation_comparison.setup import config
+from activation_comparison.setup import config, declarations
 from activation_comparison.results.folder_result import SUMMARY_COLUMNS, FolderResult, activation_order
 from activation_comparison.verdict import verdict
 from activation_comparison.setup.image_format import NUM_CLASSES
@@ -119,7 +119,7 @@ def rate_of(folder) -> float:
 
 def rate_text(rate: float | None) -> str:
     """'0.001', '0.0003'; '–' for no rate."""
-    return "–" if rate is None else config.exact_number(rate)
+    return "–" if rate is None else declarations.exact_number(rate)
 
 
 def best_row(record: dict) -> dict | None:
