@@ -1,6 +1,6 @@
-"""The best set that decides (verdict/log_error.py, its variances in verdict/variances.py) and --seeds auto's looks
-(verdict/sequential.py): pure functions of arrays, checked against SciPy, closed forms and
-simulations with known truth. No training."""
+"""The best set that decides (verdict/log_error.py, its variances in verdict/variances.py)
+and --seeds auto's looks (verdict/sequential.py): pure functions of arrays, checked against
+SciPy, closed forms and simulations with known truth. No training."""
 
 import math
 
