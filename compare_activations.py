@@ -31,9 +31,10 @@ from activation_comparison.execution import quiet_start  # noqa: E402
 
 quiet_start.import_backend()
 
-from activation_comparison.setup import config, data, datasets, hardware, tasks  # noqa: E402
+from activation_comparison.setup import config, data, datasets, declarations, hardware, tasks  # noqa: E402
 from activation_comparison.execution import execution  # noqa: E402
-from activation_comparison import experiment, matrix, plan  # noqa: E402
+from activation_comparison import experiment, matrix  # noqa: E402
+from activation_comparison.planning import plan  # noqa: E402
 from activation_comparison.training import tensorboard_log  # noqa: E402
 from activation_comparison.setup.config import UsageError  # noqa: E402
 
@@ -45,7 +46,7 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see --help)")
 
 
-def add_setting(parser, name: str, declared: config.Setting) -> None:
+def add_setting(parser, name: str, declared: declarations.Setting) -> None:
     """One flag from one setting's declaration (`config.SETTINGS`), on `parser` or one of
     its argument groups."""
     default = config.DEFAULTS[name]
@@ -96,21 +97,21 @@ Every flag, and every file a run folder holds: docs/reference.md."""
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="compare_activations.py", description=DESCRIPTION, epilog=EXAMPLES,
                             formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    groups = {title: parser.add_argument_group(title) for title in config.GROUPS}
+    groups = {title: parser.add_argument_group(title) for title in declarations.GROUPS}
     for name, declared in config.SETTINGS.items():
         if declared.flag is not None:
             add_setting(groups[declared.group], name, declared)
     # The flags that are not settings: each follows the settings of its group.
-    groups[config.COMPARED].add_argument("--tasks", nargs="+", metavar="TASK", help="run the cross-task matrix: "
+    groups[declarations.COMPARED].add_argument("--tasks", nargs="+", metavar="TASK", help="run the cross-task matrix: "
         "each task (" + ", ".join(tasks.TASKS) + ", or all) in its own folder with --seeds auto and relu as its control "
         "arm, then a cross-task summary; flags that change a task's definition are refused beside it")
-    groups[config.COMPARED].add_argument("--data", metavar="PATH", help="other local data: a Keras-layout .npz or a folder of the four IDX files")
-    groups[config.CLIPPING].add_argument("--no-clip", action="store_true", help="no gradient clipping; beside --clip-value or --clip-norm it adds an unclipped setting to the sweep")
-    output = groups[config.OUTPUT]
+    groups[declarations.COMPARED].add_argument("--data", metavar="PATH", help="other local data: a Keras-layout .npz or a folder of the four IDX files")
+    groups[declarations.CLIPPING].add_argument("--no-clip", action="store_true", help="no gradient clipping; beside --clip-value or --clip-norm it adds an unclipped setting to the sweep")
+    output = groups[declarations.OUTPUT]
     output.add_argument("--results-dir", default="results", metavar="PATH", help="where run folders are written (default: %(default)s)")
     output.add_argument("--force", action="store_true", help="retrain runs that are already finished")
     output.add_argument("--plan", action="store_true", help="print what this command would do, per run folder (runs to train, already finished, locked by another process) and about how long it takes, then exit without training or writing anything")
-    where = groups[config.EXECUTION]
+    where = groups[declarations.EXECUTION]
     where.add_argument("--threads", type=int, metavar="T", help="intra-op threads per run; the same seed gives the same numbers only with the same T (default: the backend's, or cores / workers with --workers, or 1 with --ray)")
     where.add_argument("--workers", type=int, metavar="N", help="train up to N runs at once, each in its own process")
     where.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help="run every pending run as a Ray task: a local Ray instance, or an existing cluster at ADDRESS (auto, or HOST:PORT from `ray start --head`); needs pip install -e \".[ray]\"")

@@ -1,19 +1,24 @@
 """The library behind compare_activations.py, laid out along the data's way.
 
-    setup/      settings, data, networks, losses, the machine, run folders and atomic files
-    training/   one (activation, seed) run: input pipeline, training loop, diagnostics,
-                checkpoints, TensorBoard
+    setup/      settings, data and the dataset, task, network and loss registries, the machine
+    verdict/    numbers from records, one module per scale: log error, accuracy (no Keras)
+    results/    a run folder on disk: atomic files, config.json, histories, extracts, and
+                a folder's result, computed once
+    training/   one (activation, seed) run: the model, input pipeline, training loop,
+                diagnostics, checkpoints, TensorBoard
     execution/  where runs execute: in this process, in worker processes, or on Ray
-    verdict/    numbers from records: statistics, the best set, failures, per-image noise
-    reporting/  a folder's result, computed once; words and tables: summary, index, tuned verdict
+    analysis/   across folders: sweeps, the tuned verdict, the pairing check
+    planning/   --plan: the runs a command would make and what they would cost
+    reporting/  words and tables: summary, index, tuned verdict, cross-task summary
     figures/    matplotlib drawings of saved histories and verdicts
 
-`experiment.py` ties them together for one run folder, and `plan.py` says what a command
-would train and how long it would take (--plan) without training. Imports run one way, down this
-list: setup imports nothing of the others; training imports setup; execution imports
-training and setup; verdict imports setup only; reporting imports verdict and setup;
-figures import setup only. Reporting and figures read records (plain dicts), never live
-Keras objects.
+`experiment.py` ties them together for one run folder, `matrix.py` for --tasks, and
+`notebook.py` gives a folder's result its headline and figures. Imports run one way:
+setup imports nothing of the others; verdict imports setup; results imports verdict and
+setup; training imports results and setup; execution imports training, results and
+setup; analysis and planning import results, verdict and setup; reporting imports
+analysis, planning, results, verdict and setup; figures import results and setup.
+Reporting and figures read records (plain dicts), never live Keras objects.
 
 From Python: `load(path)` gives a results folder's result, `run(**settings)` trains one
 folder as the command line does and gives its result (docs/notebook.md).
@@ -23,8 +28,8 @@ from activation_comparison.setup.errors import UsageError  # noqa: F401 (the one
 
 
 def load(path):
-    """A results folder's result (`reporting.folder_result.FolderResult`), computed once from
-    the folder: `.verdict` (the headline), `.rows` (one row per activation, read like a dict),
+    """A results folder's result (`notebook.Result`: a `results.folder_result.FolderResult`),
+    computed once from the folder: `.verdict` (the headline), `.rows` (one row per activation, read like a dict),
     `.table()` (a pandas DataFrame) and `.figure(name)` (a matplotlib Figure). The folder is
     judged at its own margin, the one it was summarised at. `path` may also be a folder's
     extract (`published/<folder>.jsonl`), which gives the folder's result."""
@@ -32,9 +37,10 @@ def load(path):
     from activation_comparison.execution import quiet_start
 
     quiet_start.import_backend()
-    from activation_comparison.reporting import folder_result
+    from activation_comparison import notebook
+    from activation_comparison.results import folder_result
 
-    return folder_result.load(path)
+    return notebook.Result.of_result(folder_result.load(path))
 
 
 def run(**settings):
@@ -45,6 +51,6 @@ def run(**settings):
     from activation_comparison.execution import quiet_start
 
     quiet_start.import_backend()
-    from activation_comparison import experiment
+    from activation_comparison import experiment, notebook
 
-    return experiment.run(**settings)
+    return notebook.Result.of_result(experiment.run(**settings))

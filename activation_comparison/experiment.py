@@ -15,14 +15,18 @@ import numpy as np
 import activations
 import plotting
 from activation_comparison.figures import drawing
-from activation_comparison.reporting import epoch_timing, folder_result, report, results_index, tuning
+from activation_comparison.planning import epoch_timing
+from activation_comparison.reporting import report, results_index
+from activation_comparison.analysis import sweeps, tuning
+from activation_comparison.results import folder_result, history_files
 from activation_comparison.execution import execution
-from activation_comparison.setup import datasets, run_folder, storage
+from activation_comparison.setup import datasets
+from activation_comparison.results import run_folder, storage
 from activation_comparison.verdict import sequential, verdict
 from activation_comparison.setup.config import AUTO, SETTINGS, ExperimentConfig, UsageError, margin_fraction
 from activation_comparison.setup.data import Dataset, Split
 from activation_comparison.training import tensorboard_log
-from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
+from activation_comparison.results.run_folder import FINAL_STATUSES, RunPaths
 
 
 class RunFailed(Exception):
@@ -128,7 +132,7 @@ def train_runs(run_dir: Path, plan: list, config: ExperimentConfig, runner, thre
                 prefix, paths, lock = running.pop(future)
                 try:
                     record = result_of(future, prefix)
-                    run_folder.write_history(paths, config, record)
+                    history_files.write_history(paths, config, record)
                     paths.checkpoint.unlink(missing_ok=True)
                 finally:
                     lock.close()
@@ -185,7 +189,7 @@ def run_looks(run_dir: Path, config: ExperimentConfig, runner, threads, force: b
 def looks_taken(run_dir: Path, design: dict, previous: sequential.Progress | None = None) -> sequential.Progress:
     """The folder's looks, retaken from its finished runs; those of `previous` that saw the
     same runs are reused."""
-    scores, failed = verdict.failures_and_scores(run_folder.read_histories(run_dir), design["activations"])
+    scores, failed = verdict.failures_and_scores(history_files.read_histories(run_dir), design["activations"])
     return sequential.replay(scores, failed, design, previous=previous)
 
 
@@ -274,11 +278,11 @@ def write_index(results_dir: Path, known: dict | None = None) -> None:
             folders.append(result)
     if not folders:
         return
-    sweep_figures = results_index.sweeps(folders)
+    sweep_figures = sweeps.sweeps(folders)
     draw_sweep = plotting.FIGURES[results_index.SWEEP_FIGURE].draw
     written = set()
     for figure, setting, group in sweep_figures:
-        points = results_index.sweep_points(setting, group)
+        points = sweeps.sweep_points(setting, group)
         drawing.save_figure(draw_sweep(points, setting, SETTINGS[setting].none_label), results_dir / figure)
         written.add(figure)
     tuned = results_index.tuned_learning_rates(sweep_figures)

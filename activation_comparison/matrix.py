@@ -12,12 +12,15 @@ from pathlib import Path
 
 import activations
 import plotting
-from activation_comparison import experiment, plan
+from activation_comparison import experiment
+from activation_comparison.planning import plan
 from activation_comparison.figures import drawing
-from activation_comparison.reporting import cross_task_text, run_costs
-from activation_comparison.setup import datasets, run_folder, storage, tasks
+from activation_comparison.reporting import cross_task_text
+from activation_comparison.planning import run_costs
+from activation_comparison.setup import datasets, tasks
+from activation_comparison.results import history_files, run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.verdict import cross_task_verdict, sequential
+from activation_comparison.verdict import cross_task_verdict
 
 CROSS_TASK = "cross-task"
 # Flags beside --tasks that change no task's definition: what to compare, where and how runs
@@ -77,7 +80,7 @@ def write_cross_task(folder: Path, task_folders: list[tuple[tasks.Task, Path]]) 
     inputs = []
     for task, run_dir in task_folders:
         saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
-        inputs.append(cross_task_verdict.TaskInput(task.name, margin_fraction(task.margin), run_folder.read_histories(run_dir),
+        inputs.append(cross_task_verdict.TaskInput(task.name, margin_fraction(task.margin), history_files.read_histories(run_dir),
                                                    saved.get("design")))  # fmt: skip
     result = cross_task_verdict.compare_tasks(inputs, tasks.CONTROL)
     out = folder / CROSS_TASK

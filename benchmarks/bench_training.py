@@ -4,7 +4,7 @@
     python benchmarks/bench_training.py --quick    # under 2 minutes
 
 For each activation it times steady-state training steps (batch 128, Adam with clipvalue
-0.5, model.fit on NumPy arrays) of (a) `training.build_model` +
+0.5, model.fit on NumPy arrays) of (a) `keras_model.build_model` +
 `compile_model`, with the registry's activation functions (GELU fused), and (b) the
 article's formulation: the same CNN with Keras' default activations and the GELU written as
 separate tanh/pow/mul ops. Both run in this process, interleaved block by block and round
@@ -35,7 +35,7 @@ from keras import layers  # noqa: E402
 
 import activations  # noqa: E402
 from activation_comparison.setup import data  # noqa: E402
-from activation_comparison.training import training  # noqa: E402
+from activation_comparison.training import keras_model, training  # noqa: E402
 from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
 
 # The MNIST copy the project ships, as the tests use it.
@@ -78,8 +78,8 @@ def build_article_model(spec: activations.ActivationSpec) -> keras.Model:
 
 
 def build_project_model(spec: activations.ActivationSpec) -> keras.Model:
-    model = training.build_model(spec)
-    return training.compile_model(model, ExperimentConfig())
+    model = keras_model.build_model(spec)
+    return keras_model.compile_model(model, ExperimentConfig())
 
 
 def training_flops_per_image(model: keras.Model) -> float:

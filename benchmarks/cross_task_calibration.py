@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from activation_comparison.setup import tasks  # noqa: E402
-from activation_comparison.verdict import cross_task, decision, sequential  # noqa: E402
+from activation_comparison.verdict import cross_task, log_error, sequential  # noqa: E402
 
 COUNT = 10
 CONTROL = 1
@@ -86,7 +86,7 @@ def simulate_task(task: tasks.Task, gains: np.ndarray, rng, experiments: int) ->
          + rng.normal(0.0, residual_sd, shape))  # fmt: skip
     # Whole test images: an accuracy is a count of correct images over the test set.
     accuracy = np.round((1.0 - np.minimum(np.exp(y), 0.9)) * images) / images
-    return decision.log_error(accuracy, None, 10, images)
+    return log_error.log_error(accuracy, None, 10, images)
 
 
 def task_looks(y_all: np.ndarray, task: tasks.Task, test_images: int, control: int = CONTROL) -> tuple:
@@ -104,7 +104,7 @@ def task_looks(y_all: np.ndarray, task: tasks.Task, test_images: int, control: i
         deciding = still_in | is_control
         seeds_of = np.where(running[:, None] & deciding, look, seeds_of)
         y = np.where(np.arange(most)[None, None, :] < seeds_of[..., None], y_all, np.nan)
-        typical = decision.typical_accuracy(y)
+        typical = log_error.typical_accuracy(y)
         top_error = 1.0 - np.max(np.where(still_in, typical, -np.inf), axis=-1, keepdims=True)
         top_error = np.maximum(top_error, 0.5 / test_images)
         margin_log = np.log((top_error + task.margin / 100) / top_error)

@@ -18,7 +18,7 @@ takes stuck and diverged runs apart: each simulated run is stuck with the record
 such runs, its accuracy drawn from the recorded stuck runs (a diverged run counts at chance,
 as in the summary). A simulated experiment draws seed effects and residuals with
 replacement, adds each scenario's mu, rounds to 1e-4 (a 10,000-image test set) and hands
-the (experiments, K, seeds) array to `statistics.best_set_of`, the function behind every
+the (experiments, K, seeds) array to `accuracy_scale.best_set_of`, the function behind every
 summary's best set.
 
 Two modes, as in the summary:
@@ -78,7 +78,7 @@ from activation_comparison.execution import quiet_start  # noqa: E402
 
 quiet_start.import_backend()  # verdict reads the class count from data, which loads Keras.
 
-from activation_comparison.verdict import image_statistics, statistics, verdict  # noqa: E402
+from activation_comparison.verdict import accuracy_scale, image_statistics, statistics, verdict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXTRACT = ROOT / "benchmarks" / "data" / "recorded_runs.json"
@@ -160,11 +160,12 @@ def read_extract(path: Path) -> dict:
 
 def extract_from_folder(folder: Path) -> dict:
     # Only here is the training stack needed, to read histories as the summary reads them.
-    from activation_comparison.setup import data, run_folder
+    from activation_comparison.setup import image_format
+    from activation_comparison.results import history_files
 
     if not (folder / "histories").is_dir():
         raise CalibrationError(f"{folder} has no histories/ folder: pass a run folder")
-    return extract_from_records(run_folder.read_histories(folder), data.NUM_CLASSES, str(folder))
+    return extract_from_records(history_files.read_histories(folder), image_format.NUM_CLASSES, str(folder))
 
 
 # The model fitted to the recorded runs.
@@ -319,13 +320,13 @@ def calibrate(model: dict, experiments: int, image_experiments: int, margin: flo
                         size = min(chunk, total - start)
                         if mode == "seeds only":
                             accuracy = simulate_seeds_only(model, rng, size, count, seeds, better)
-                            collected.append(statistics.best_set_of(accuracy, alpha)["member"])
-                            hsu_level.append(statistics.best_set_of(accuracy, alpha, level=alpha / (count - 1))["member"])
+                            collected.append(accuracy_scale.best_set_of(accuracy, alpha)["member"])
+                            hsu_level.append(accuracy_scale.best_set_of(accuracy, alpha, level=alpha / (count - 1))["member"])
                         else:
                             accuracy, se, df, approximate_df = simulate_new_images(model, rng, size, count, seeds, better)
-                            collected.append(statistics.best_set_of(accuracy, alpha, se=se, df=df)["member"])
-                            seeds_only.append(statistics.best_set_of(accuracy, alpha)["member"])
-                            satterthwaite.append(statistics.best_set_of(accuracy, alpha, se=se, df=approximate_df)["member"])
+                            collected.append(accuracy_scale.best_set_of(accuracy, alpha, se=se, df=df)["member"])
+                            seeds_only.append(accuracy_scale.best_set_of(accuracy, alpha)["member"])
+                            satterthwaite.append(accuracy_scale.best_set_of(accuracy, alpha, se=se, df=approximate_df)["member"])
                     row[scenario] = rates_of(np.concatenate(collected))
                     if seeds_only:
                         shadow[scenario] = rates_of(np.concatenate(seeds_only))

@@ -33,7 +33,7 @@ import matplotlib  # noqa: E402
 import published_facts  # noqa: E402
 import published_numbers  # noqa: E402
 from activation_comparison import experiment  # noqa: E402
-from activation_comparison.setup import extract  # noqa: E402
+from activation_comparison.results import extract  # noqa: E402
 from activation_comparison.setup.errors import UsageError  # noqa: E402
 
 # A number as a document writes it: a sign, digits, a decimal point or thousands commas.

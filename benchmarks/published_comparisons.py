@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import activations  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
+from activation_comparison.analysis import sweeps  # noqa: E402
 from activation_comparison.reporting import report, results_index  # noqa: E402
 from activation_comparison.verdict import verdict  # noqa: E402
 
@@ -77,7 +78,7 @@ def short_label(name: str) -> str:
 def clip_numbers(facts: dict) -> dict:
     """The clip sweep's folders by clip value, and how much each clip clipped."""
     by_clip = {folder["config"].clip_value: folder for folder in facts["folders"].values()}
-    clipped = {clip: {name: 100 * (results_index.mean_clipped_fraction(folder["histories"], name) or 0.0)
+    clipped = {clip: {name: 100 * (sweeps.mean_clipped_fraction(folder["histories"], name) or 0.0)
                       for name in folder["rows"]} for clip, folder in by_clip.items()}  # fmt: skip
     moves = [abs(by_clip[0.001]["rows"][name]["test_accuracy_mean"] - by_clip[0.5]["rows"][name]["test_accuracy_mean"])
              for name in by_clip[0.5]["rows"]]  # fmt: skip
@@ -111,7 +112,7 @@ def gelu_paper_numbers(facts: dict) -> dict:
     """The MLP sweep: each group's (dropout 0, 0.5) tuned rates and, at them, the median
     curves the paper draws; every folder's median final training loss."""
     folders = [folder["result"] for folder in facts["folders"].values()]
-    tuned = results_index.tuned_learning_rates(results_index.sweeps(folders))
+    tuned = results_index.tuned_learning_rates(sweeps.sweeps(folders))
     final, groups, verdicts = {}, {}, {}
     training = "loss_without_dropout"
     for name, folder in facts["folders"].items():

@@ -25,9 +25,9 @@ import plotting  # noqa: E402
 import recorded_verdict  # noqa: E402
 from activation_comparison import experiment  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
-from activation_comparison.reporting import report  # noqa: E402
-from activation_comparison.reporting.folder_result import FolderResult, recorded_margin  # noqa: E402
-from activation_comparison.setup import extract  # noqa: E402
+from activation_comparison.reporting import report, verdict_text  # noqa: E402
+from activation_comparison.results.folder_result import FolderResult, recorded_margin  # noqa: E402
+from activation_comparison.results import extract  # noqa: E402
 from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
 
 
@@ -57,6 +57,7 @@ def scaled(rows: dict[str, dict], factor: float) -> dict[str, dict]:
 def folder_facts(folder: Folder) -> dict:
     """The quotable facts of one folder, computed as its summary.md and summary.csv are."""
     result = folder.result()
+    headline = verdict_text.headline(result.comparison, result.labels)
     rows = {row.activation: dict(row) for row in result.rows}
     # summary.md opens with the answer; the table is its next paragraph.
     table = report.summary_markdown(result, []).split("\n\n")[2]
@@ -64,8 +65,8 @@ def folder_facts(folder: Folder) -> dict:
     for history in folder.histories:
         runs.setdefault(history["activation"], {})[int(history["seed"])] = history
     return {
-        "rows": rows, "x100": scaled(rows, 100.0), "neg100": scaled(rows, -100.0), "headline": result.verdict,
-        "verdict_block": f"> {result.verdict}\n\n{table}\n", "runs": runs, "histories": folder.histories,
+        "rows": rows, "x100": scaled(rows, 100.0), "neg100": scaled(rows, -100.0), "headline": headline,
+        "verdict_block": f"> {headline}\n\n{table}\n", "runs": runs, "histories": folder.histories,
         "config": folder.config, "settings": result.settings, "design": result.design, "result": result,
         "comparison": result.comparison,
     }  # fmt: skip

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from activation_comparison.reporting import report  # noqa: E402
-from activation_comparison.reporting.folder_result import FolderResult  # noqa: E402
+from activation_comparison.reporting import report, verdict_text  # noqa: E402
+from activation_comparison.results.folder_result import FolderResult  # noqa: E402
 from activation_comparison.setup.config import ExperimentConfig, margin_fraction  # noqa: E402
 
 RECORDED = Path(__file__).resolve().parent / "data" / "recorded_runs.json"
@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     config = ExperimentConfig(epochs=3, seeds=len(extract["seeds"]))
     result = FolderResult.of_records(records, margin_fraction(config.margin), saved={"config": dataclasses.asdict(config)})
     # The headline (as the index quotes it) and summary.md's table, its paragraph after the answer.
-    print(result.verdict + "\n\n" + report.summary_markdown(result, []).split("\n\n")[2])
+    print(verdict_text.headline(result.comparison, result.labels) + "\n\n" + report.summary_markdown(result, []).split("\n\n")[2])
     return 0
 
 

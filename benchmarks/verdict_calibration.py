@@ -27,7 +27,7 @@ test class, and is marked failed as the summary marks it. The rows, each with it
   0.15 pp lower; SELU 0.39; ELU 0.52; Sigmoid failing on 40% of seeds and 7 pp lower on the
   others).
 
-Designs: the fixed design at 5 and 10 seeds (the summary's best set, `decision.decide`) and
+Designs: the fixed design at 5 and 10 seeds (the summary's best set, `log_error.decide`) and
 `--seeds auto` (`sequential`, looks 3, 5, 8, 12, 16, 20). For `--seeds auto` the table also
 gives the mean runs spent, as a share of K x 20, and the looks at which it stopped.
 
@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from activation_comparison.verdict import decision, sequential  # noqa: E402
+from activation_comparison.verdict import log_error, sequential, statistics  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "benchmarks" / "data" / "recorded_runs.json"
@@ -139,7 +139,7 @@ def fixed(name: str, seeds: int, experiments: int, seed: int, model: dict, alpha
     members = []
     for start in range(0, experiments, CHUNK):
         accuracy, failed = simulate(name, rng, min(CHUNK, experiments - start), seeds, model)
-        members.append(decision.decide(decision.log_error(accuracy, failed, CLASSES), alpha)["member"])
+        members.append(log_error.decide(log_error.log_error(accuracy, failed, CLASSES), alpha)["member"])
     return np.concatenate(members)
 
 
@@ -154,7 +154,7 @@ def automatic(name: str, experiments: int, seed: int, model: dict, alpha: float,
     for start in range(0, experiments, CHUNK):
         size = min(CHUNK, experiments - start)
         accuracy, failed = simulate(name, rng, size, max_seeds, model)
-        y_all = decision.log_error(accuracy, failed, CLASSES)
+        y_all = log_error.log_error(accuracy, failed, CLASSES)
         alive = np.ones((size, COUNT), dtype=bool)
         running = np.ones(size, dtype=bool)
         seeds_of = np.zeros((size, COUNT), dtype=int)
@@ -210,7 +210,7 @@ def main(argv=None) -> int:
     if args.experiments < 100:
         print("verdict_calibration: --experiments must be at least 100", file=sys.stderr)
         return 2
-    alpha, margin = decision.ALPHA, args.margin / 100
+    alpha, margin = statistics.ALPHA, args.margin / 100
     model = recorded_model()
     print(f"# Verdict calibration: K = {COUNT}, {args.experiments} experiments a row, margin {args.margin} pp, "
           f"alpha {alpha}")  # fmt: skip

@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 import cross_task_calibration  # noqa: E402
 import verdict_calibration as base  # noqa: E402
 from activation_comparison.setup import tasks  # noqa: E402
-from activation_comparison.verdict import decision  # noqa: E402
+from activation_comparison.verdict import log_error, statistics  # noqa: E402
 
 COUNT = 10
 # Scenario -> the index whose entry the four added activations copy.
@@ -70,7 +70,7 @@ def with_control(name: str, experiments: int, seed: int, model: dict) -> dict:
     for start in range(0, experiments, base.CHUNK):
         size = min(base.CHUNK, experiments - start)
         accuracy, failed = base.simulate(name, rng, size, CONTROL_TASK.max_seeds, model)
-        y_all = decision.log_error(accuracy, failed, base.CLASSES)
+        y_all = log_error.log_error(accuracy, failed, base.CLASSES)
         seeds_of, member = cross_task_calibration.task_looks(y_all, CONTROL_TASK, 10_000, control=1)
         members.append(member)
         runs.append(seeds_of.sum(axis=-1))
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
     if args.experiments < 100:
         print("verdict_calibration_wide: --experiments must be at least 100", file=sys.stderr)
         return 2
-    alpha, margin = decision.ALPHA, args.margin / 100
+    alpha, margin = statistics.ALPHA, args.margin / 100
     model = base.recorded_model()
     print(f"# Verdict calibration: K = {COUNT}, {args.experiments} experiments a row, margin {args.margin} pp, "
           f"alpha {alpha}")  # fmt: skip

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from activation_comparison.verdict import statistics, verdict
+from activation_comparison.verdict import accuracy_scale, verdict
 from verdict_records import record
 
 # The calibration script.
@@ -97,7 +97,7 @@ def test_counting_the_test_images_never_narrows_a_best_set_bound():
                             "test_predictions": {"label": np.zeros(images, int), "predicted": predicted,
                                                  "p_true": np.ones(images)}})  # fmt: skip
     result = verdict.compare(records, ["relu", "elu", "gelu"], 0.002)
-    seeds_only = statistics.best_set_of(verdict.matrix(result.scores, result.ranked))
+    seeds_only = accuracy_scale.best_set_of(verdict.matrix(result.scores, result.ranked))
     for k, name in enumerate(result.ranked):
         assert result.rows[name]["new_images_low"] <= min(0.0, seeds_only["low"][k]) + 1e-12
 

@@ -118,9 +118,9 @@ def test_the_calibrations_looks_are_sequential_replays_looks():
     names = ["a", "relu", "b", "c"]
     means = np.array([0.989, 0.9885, 0.986, 0.989])
     accuracy = np.round(means[None, :, None] + rng.normal(0, 0.001, (40, 4, 8)), 4)
-    from activation_comparison.verdict import decision
+    from activation_comparison.verdict import log_error
 
-    seeds_of, member = calibration.task_looks(decision.log_error(accuracy), task, 10_000, control=1)
+    seeds_of, member = calibration.task_looks(log_error.log_error(accuracy), task, 10_000, control=1)
     design = sequential.design(names, 8, 0.002, control="relu")
     for experiment in range(40):
         scores = {name: {s: float(accuracy[experiment, k, s]) for s in range(8)} for k, name in enumerate(names)}

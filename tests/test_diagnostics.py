@@ -6,7 +6,7 @@ import pytest
 from keras import layers
 
 import activations
-from activation_comparison.training import diagnostics, training
+from activation_comparison.training import diagnostics, keras_model
 from activation_comparison.setup.config import ExperimentConfig
 
 LOSS = keras.losses.CategoricalCrossentropy()
@@ -206,7 +206,7 @@ def test_measure_traces_once_per_model():
 
 
 def test_the_mlps_nine_weighted_and_eight_activation_layers_are_each_measured():
-    model = training.build_model(activations.get("gelu"), ExperimentConfig(model="mlp"))
+    model = keras_model.build_model(activations.get("gelu"), ExperimentConfig(model="mlp"))
     x = np.random.default_rng(0).uniform(size=(16, 28, 28, 1)).astype("float32")
     y = np.eye(10, dtype="float32")[np.arange(16) % 10]
     columns = diagnostics.measure(model, x, y, keras.losses.CategoricalCrossentropy(), clip_value=0.5)

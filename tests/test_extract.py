@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import compare_activations as ca
-from activation_comparison.setup import data, extract, run_folder
+from activation_comparison.setup import data
+from activation_comparison.results import extract, history_files, run_folder
 from activation_comparison.setup.config import ExperimentConfig
-from activation_comparison.setup.run_folder import RunPaths
+from activation_comparison.results.run_folder import RunPaths
 from activation_comparison.verdict import sequential, verdict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -56,10 +57,10 @@ def hand_made_folder(results: Path) -> Path:
     wrong[[3, 17]] = [8, 1]
     for history in (record("relu", 0, predicted=wrong), record("relu", 1), record("sigmoid", 0, predicted=np.ones(20, int)),
                     record("gelu", 0, status="diverged")):  # fmt: skip
-        run_folder.write_history(RunPaths.of(run_dir, history["activation"], history["seed"]), config, history)
+        history_files.write_history(RunPaths.of(run_dir, history["activation"], history["seed"]), config, history)
     running = dict(record("gelu", 1), status="running")
     running.pop("test_predictions")
-    run_folder.write_history(RunPaths.of(run_dir, "gelu", 1), config, running)
+    history_files.write_history(RunPaths.of(run_dir, "gelu", 1), config, running)
     return run_dir
 
 
@@ -136,7 +137,7 @@ def test_an_existing_folder_that_differs_is_refused_and_left_untouched(tmp_path,
     extract.write(original, good)
     # Its relu seed 1 was trained again since, with other numbers.
     config = ExperimentConfig(**json.loads((original / "config.json").read_text())["config"])
-    run_folder.write_history(RunPaths.of(original, "relu", 1), config, record("relu", 1) | {"test_loss": 0.5})
+    history_files.write_history(RunPaths.of(original, "relu", 1), config, record("relu", 1) | {"test_loss": 0.5})
     before = files(original)
     status, _, error = run_cli(["rebuild", str(good), "--results-dir", str(tmp_path / "results")], capsys)
     assert status == 2 and error.count("\n") == 0 and "exists and differs from the extract" in error
@@ -179,7 +180,7 @@ def only_folder(results: Path) -> Path:
 
 def decisions(folder: Path):
     design = json.loads((folder / "config.json").read_text())["design"]
-    scores, failed = verdict.failures_and_scores(run_folder.read_histories(folder), design["activations"])
+    scores, failed = verdict.failures_and_scores(history_files.read_histories(folder), design["activations"])
     return sequential.replay(scores, failed, design)
 
 
@@ -231,8 +232,8 @@ def test_a_partly_run_auto_folder_resumes_from_its_extract_on_another_machine_wi
     resumed = decisions(elsewhere / folder.name)
     assert resumed.looks == finished.looks and resumed.still_in == finished.still_in
     assert resumed.runs_spent == finished.runs_spent
-    seed3 = {h["activation"]: h["test_accuracy"] for h in run_folder.read_histories(folder) if h["seed"] == 3}
-    assert {h["activation"]: h["test_accuracy"] for h in run_folder.read_histories(elsewhere / folder.name)
+    seed3 = {h["activation"]: h["test_accuracy"] for h in history_files.read_histories(folder) if h["seed"] == 3}
+    assert {h["activation"]: h["test_accuracy"] for h in history_files.read_histories(elsewhere / folder.name)
             if h["seed"] == 3} == seed3  # fmt: skip
 
 

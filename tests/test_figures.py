@@ -8,7 +8,8 @@ import pytest
 import activations
 import plotting
 from activation_comparison.figures import diagnostic_figures, drawing
-from activation_comparison.reporting.folder_result import FolderResult
+from activation_comparison import notebook
+from activation_comparison.results.folder_result import FolderResult
 from activation_comparison.setup.config import ExperimentConfig
 
 LAYERS = ("conv1", "dense1", "output")
@@ -44,9 +45,9 @@ HISTORIES = [synthetic_history(a, s) for a in ORDER for s in (0, 1)]
 
 
 def result_of(histories, **settings):
-    """A folder's result from hand-made histories, as the figures read it."""
+    """A folder's result from hand-made histories, as the figures and a notebook read it."""
     saved = {"config": dataclasses.asdict(ExperimentConfig(**settings))}
-    return FolderResult.of_records(histories, 0.002, saved=saved)
+    return notebook.Result.of_result(FolderResult.of_records(histories, 0.002, saved=saved))
 
 
 def curve_labels(ax):

@@ -8,11 +8,11 @@ import pytest
 
 import activation_comparison
 from activation_comparison import experiment
-from activation_comparison.reporting import folder_result
-from activation_comparison.reporting.folder_result import FolderResult, Row
-from activation_comparison.setup import run_folder, storage
+from activation_comparison.results import folder_result, history_files
+from activation_comparison.results.folder_result import FolderResult, Row
+from activation_comparison.results import storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.verdict import decision, verdict
+from activation_comparison.verdict import log_error, verdict
 
 # Three seeds: ReLU best, ELU about 0.3 pp lower, GELU between.
 ACCURACIES = {"relu": [0.9900, 0.9910, 0.9905], "elu": [0.9870, 0.9880, 0.9872], "gelu": [0.9895, 0.9899, 0.9890]}
@@ -140,13 +140,13 @@ def test_load_refuses_what_is_not_a_results_folder(tmp_path):
 
 def test_decide_runs_once_per_folder_and_summarising_writes_nothing_new_into_the_histories(tmp_path, monkeypatch):
     folder = make_folder(tmp_path)
-    before = run_folder.histories_fingerprint(folder)
+    before = history_files.histories_fingerprint(folder)
     calls = []
-    original = decision.decide
-    monkeypatch.setattr(decision, "decide", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    original = log_error.decide
+    monkeypatch.setattr(log_error, "decide", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
     experiment.write_summary(folder, ExperimentConfig(epochs=2))
     assert len(calls) == 1
-    assert run_folder.histories_fingerprint(folder) == before
+    assert history_files.histories_fingerprint(folder) == before
 
 
 def test_each_look_is_decided_once_and_a_look_whose_runs_changed_is_retaken(monkeypatch):
@@ -158,8 +158,8 @@ def test_each_look_is_decided_once_and_a_look_whose_runs_changed_is_retaken(monk
               for k, (name, shift) in enumerate((("relu", 0.0), ("elu", 0.0001), ("gelu", -0.0001)))}  # fmt: skip
     failed = {name: {seed: False for seed in range(5)} for name in scores}
     calls = []
-    original = decision.decide
-    monkeypatch.setattr(decision, "decide", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    original = log_error.decide
+    monkeypatch.setattr(log_error, "decide", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
     first = sequential.replay(scores, failed, design)
     assert [look.seeds for look in first.looks] == [3, 5] and len(calls) == 2
     again = sequential.replay(scores, failed, design, previous=first)

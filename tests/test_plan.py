@@ -7,10 +7,11 @@ import re
 import pytest
 
 import compare_activations as ca
-from activation_comparison.reporting import run_costs
-from activation_comparison.setup import datasets, storage
+from activation_comparison.planning import run_costs
+from activation_comparison.setup import datasets
+from activation_comparison.results import storage
 from activation_comparison.setup.config import ExperimentConfig
-from activation_comparison.setup.run_folder import RunPaths
+from activation_comparison.results.run_folder import RunPaths
 
 @pytest.fixture(autouse=True)
 def two_cores(monkeypatch):

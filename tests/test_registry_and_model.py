@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import activations
-from activation_comparison.setup import data, networks, run_folder
-from activation_comparison.training import training
+from activation_comparison.setup import data, networks
+from activation_comparison.results import history_files
+from activation_comparison.training import keras_model
 from activation_comparison.setup.config import ExperimentConfig
 
 ARTICLE_PARAMETERS = 1_199_882  # Keras' mnist_cnn.py, as the article uses it.
@@ -70,7 +71,7 @@ def test_softmax_is_not_offered_as_an_elementwise_activation():
 
 @pytest.mark.parametrize("name", [*activations.ACTIVATIONS, "swish"])
 def test_model_has_the_articles_parameter_count(name):
-    model = training.build_model(activations.get(name))
+    model = keras_model.build_model(activations.get(name))
     assert model.count_params() == ARTICLE_PARAMETERS
 
 
@@ -88,12 +89,12 @@ def test_every_network_has_a_one_line_description_and_its_pinned_parameter_count
         assert f"{pinned[name]:,} parameters" in spec.description
         dataset = SMALL_NETWORKS.get(name, (None, "mnist"))[1]
         for activation in ("relu", "selu"):
-            model = training.build_model(activations.get(activation), ExperimentConfig(model=name, dataset=dataset))
+            model = keras_model.build_model(activations.get(activation), ExperimentConfig(model=name, dataset=dataset))
             assert model.count_params() == pinned[name]
 
 
 def test_mlp_has_eight_hidden_layers_of_128_units_each_followed_by_its_activation():
-    model = training.build_model(activations.get("gelu"), MLP)
+    model = keras_model.build_model(activations.get("gelu"), MLP)
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     assert [layer.units for layer in dense] == [128] * 8 + [10]
     names = [layer.name for layer in model.layers]
@@ -104,7 +105,7 @@ def test_mlp_has_eight_hidden_layers_of_128_units_each_followed_by_its_activatio
 
 def test_mlp_weights_are_unit_norm_gaussian_per_unit_and_biases_zero():
     keras.utils.set_random_seed(3)
-    model = training.build_model(activations.get("relu"), MLP)
+    model = keras_model.build_model(activations.get("relu"), MLP)
     for layer in [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]:
         kernel = keras.ops.convert_to_numpy(layer.kernel)
         # Each unit's incoming weight vector (a column) has length 1 ...
@@ -118,9 +119,9 @@ def test_mlp_weights_are_unit_norm_gaussian_per_unit_and_biases_zero():
 
 def test_mlp_dropout_follows_every_hidden_layer_and_selu_keeps_lecun_normal_and_alpha_dropout():
     config = ExperimentConfig(model="mlp", dropout=0.5)
-    relu = training.build_model(activations.get("relu"), config)
+    relu = keras_model.build_model(activations.get("relu"), config)
     assert [layer.rate for layer in relu.layers if isinstance(layer, keras.layers.Dropout)] == [0.5] * 8
-    selu = training.build_model(activations.get("selu"), config)
+    selu = keras_model.build_model(activations.get("selu"), config)
     dropouts = [layer for layer in selu.layers if "dropout" in layer.name]
     assert len(dropouts) == 8 and all(isinstance(layer, keras.layers.AlphaDropout) for layer in dropouts)
     assert isinstance(selu.get_layer("dense3").kernel_initializer, keras.initializers.LecunNormal)
@@ -128,7 +129,7 @@ def test_mlp_dropout_follows_every_hidden_layer_and_selu_keeps_lecun_normal_and_
 
 
 def test_dropout_replaces_both_cnn_rates_and_the_mlps_own_rate_names_the_same_network():
-    model = training.build_model(activations.get("relu"), ExperimentConfig(dropout=0.1))
+    model = keras_model.build_model(activations.get("relu"), ExperimentConfig(dropout=0.1))
     assert [model.get_layer(name).rate for name in ("dropout1", "dropout2")] == [0.1, 0.1]
     assert ExperimentConfig(model="mlp", dropout=0.0) == MLP
     assert MLP.run_name() == "mnist-mlp-e12-b128-lr0.001-clipvalue0.5-cce-val0.1"
@@ -141,7 +142,7 @@ def test_loss_without_dropout_is_the_inference_loss_of_each_batch_before_its_upd
     y = data.one_hot(mnist_arrays["y_train"][:256])
     config = ExperimentConfig(model="mlp", dropout=0.5, loss_without_dropout=True, learning_rate=0.01)
     keras.utils.set_random_seed(0)
-    model = training.compile_model(training.build_model(activations.get("relu"), config), config)
+    model = keras_model.compile_model(keras_model.build_model(activations.get("relu"), config), config)
     loss = keras.losses.CategoricalCrossentropy()
     for start in (0, 128):
         batch_x, batch_y = x[start:start + 128], y[start:start + 128]
@@ -153,7 +154,7 @@ def test_loss_without_dropout_is_the_inference_loss_of_each_batch_before_its_upd
 
 
 def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():
-    model = training.build_model(activations.get("selu"))
+    model = keras_model.build_model(activations.get("selu"))
     for layer_name in ("conv1", "conv2", "dense1"):
         initializer = model.get_layer(layer_name).kernel_initializer
         assert isinstance(initializer, keras.initializers.LecunNormal)
@@ -163,13 +164,13 @@ def test_selu_model_uses_lecun_normal_weights_and_alpha_dropout():
 
 
 def test_relu_model_uses_glorot_weights_and_plain_dropout():
-    model = training.build_model(activations.get("relu"))
+    model = keras_model.build_model(activations.get("relu"))
     assert isinstance(model.get_layer("dense1").kernel_initializer, keras.initializers.GlorotUniform)
     assert type(model.get_layer("dropout2")) is keras.layers.Dropout
 
 
 def test_the_activation_follows_both_convolutions_and_the_hidden_dense_layer():
-    model = training.build_model(activations.get("elu"))
+    model = keras_model.build_model(activations.get("elu"))
     names = [layer.name for layer in model.layers]
     for weighted in ("conv1", "conv2", "dense1"):
         following = model.layers[names.index(weighted) + 1]
@@ -179,7 +180,7 @@ def test_the_activation_follows_both_convolutions_and_the_hidden_dense_layer():
 
 
 def test_default_config_reproduces_the_articles_optimiser():
-    model = training.compile_model(training.build_model(activations.get("relu")), ExperimentConfig())
+    model = keras_model.compile_model(keras_model.build_model(activations.get("relu")), ExperimentConfig())
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert model.optimizer.clipvalue == 0.5
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
@@ -187,7 +188,7 @@ def test_default_config_reproduces_the_articles_optimiser():
 
 def test_binary_crossentropy_still_reports_classification_accuracy():
     config = ExperimentConfig(loss="binary_crossentropy")
-    model = training.compile_model(training.build_model(activations.get("relu")), config)
+    model = keras_model.compile_model(keras_model.build_model(activations.get("relu")), config)
     x = np.zeros((4, 28, 28, 1), np.float32)
     # The untrained model predicts some class for all four blank images; the labels say
     # class 0 for each, so top-1 accuracy is 1 or 0 while binary accuracy is ~0.9.
@@ -207,9 +208,9 @@ def test_run_name_differs_for_another_clip_value_but_not_for_seeds_or_activation
 
 def test_history_columns_put_the_articles_binary_accuracy_beside_top1_accuracy():
     config = ExperimentConfig(loss="binary_crossentropy")
-    columns = run_folder.history_columns(config, [{"epoch": 0, "grad_norm_conv1": 0.1}])
+    columns = history_files.history_columns(config, [{"epoch": 0, "grad_norm_conv1": 0.1}])
     assert columns == [
         "epoch", "loss", "accuracy", "binary_accuracy", "val_loss", "val_accuracy",
         "val_binary_accuracy", "seconds", "grad_norm_conv1",
     ]  # fmt: skip
-    assert "binary_accuracy" not in run_folder.history_columns(ExperimentConfig(), [])
+    assert "binary_accuracy" not in history_files.history_columns(ExperimentConfig(), [])

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activation_comparison.reporting import report, results_index
-from activation_comparison.reporting.folder_result import FolderResult
+from activation_comparison.analysis import sweeps
+from activation_comparison.reporting import report, results_index, verdict_text
+from activation_comparison.results.folder_result import FolderResult
 from activation_comparison.setup.config import ExperimentConfig
 
 MARGIN = 0.002
@@ -91,10 +92,11 @@ def test_the_margin_decides_within_margin():
     _, lower = log_error_gap(SIGMOID, RELU)
     low = np.exp(np.log(1 - np.array(RELU)).mean()) * (1 - np.exp(-lower))  # About -0.9 pp.
     wide = rows_of(HISTORIES, margin=0.01)
+    wide_result = result_of(HISTORIES, margin=0.01)
     narrow = rows_of(HISTORIES, margin=0.002)
     assert -0.01 < low < -0.002
     assert wide["sigmoid"]["within_margin"] and not narrow["sigmoid"]["within_margin"]
-    assert "Sigmoid is worse but within 1 pp of the best" in result_of(HISTORIES, margin=0.01).verdict
+    assert "Sigmoid is worse but within 1 pp of the best" in verdict_text.headline(wide_result.comparison, wide_result.labels)
 
 
 def test_best_epoch_is_a_whole_number_for_one_seed_and_a_mean_for_several():
@@ -173,12 +175,12 @@ def test_folders_that_differ_in_one_setting_form_a_sweep_with_its_points():
         folder("c", None, [0.989, 0.990, 0.991], 0.0),
         folder("d", 0.5, [0.95, 0.96, 0.97], 0.0, learning_rate=0.01),  # Differs in two.
     ]
-    found = results_index.sweeps(folders)
+    found = sweeps.sweeps(folders)
     figures = {figure: (setting, [f.name for f in group]) for figure, setting, group in found}
     assert figures["sweep_clip_value.png"] == ("clip_value", ["a", "b", "c"])
     assert figures["sweep_learning_rate.png"] == ("learning_rate", ["a", "d"])
     assert len(figures) == 2
-    points = results_index.sweep_points("clip_value", folders[:3])
+    points = sweeps.sweep_points("clip_value", folders[:3])
     by_value = {point["setting_value"]: point for point in points}
     assert by_value[0.001]["test_accuracy_mean"] == pytest.approx(0.981)
     assert by_value[0.001]["clipped_fraction_mean"] == pytest.approx(0.4)

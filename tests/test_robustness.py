@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import compare_activations as ca
-from activation_comparison.setup import storage
+from activation_comparison.results import storage
 from conftest import ROOT, training_numbers
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import compare_activations as ca
-from activation_comparison.setup import data, run_folder, storage
+from activation_comparison.setup import data
+from activation_comparison.results import run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig, UsageError
 from conftest import ROOT
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 import compare_activations as ca
-from activation_comparison.setup import run_folder
+from activation_comparison.results import history_files
 from activation_comparison.verdict import sequential, verdict
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ def folder_of(results):
 
 def decisions(folder):
     design = json.loads((folder / "config.json").read_text())["design"]
-    scores, failed = verdict.failures_and_scores(run_folder.read_histories(folder), design["activations"])
+    scores, failed = verdict.failures_and_scores(history_files.read_histories(folder), design["activations"])
     return sequential.replay(scores, failed, design)
 
 
@@ -50,7 +50,7 @@ def test_only_activations_still_in_get_the_next_looks_seeds(auto_folder):
     _, folder = auto_folder
     progress = decisions(folder)
     assert progress.finished
-    runs = {(h["activation"], h["seed"]) for h in run_folder.read_histories(folder)}
+    runs = {(h["activation"], h["seed"]) for h in history_files.read_histories(folder)}
     for name in ("relu", "sigmoid", "gelu"):
         assert {seed for activation, seed in runs if activation == name} == set(range(progress.seeds_of[name]))
     assert len(runs) == progress.runs_spent
@@ -79,9 +79,9 @@ def test_a_folder_cut_back_to_its_first_look_resumes_with_the_same_decisions(aut
     assert ca.main(ARGS + ["--results-dir", str(copy)]) == 0
     after = decisions(copy / folder.name)
     assert after.looks == before.looks and after.still_in == before.still_in
-    retrained = {h["activation"]: h["test_accuracy"] for h in run_folder.read_histories(copy / folder.name)
+    retrained = {h["activation"]: h["test_accuracy"] for h in history_files.read_histories(copy / folder.name)
                  if h["seed"] == 3}  # fmt: skip
-    original = {h["activation"]: h["test_accuracy"] for h in run_folder.read_histories(folder) if h["seed"] == 3}
+    original = {h["activation"]: h["test_accuracy"] for h in history_files.read_histories(folder) if h["seed"] == 3}
     assert retrained == original
 
 

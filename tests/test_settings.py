@@ -7,7 +7,7 @@ import pytest
 
 import compare_activations as ca
 from activation_comparison.setup import config
-from activation_comparison.reporting import results_index
+from activation_comparison.analysis import sweeps
 from activation_comparison.setup.config import ExperimentConfig
 
 
@@ -57,11 +57,11 @@ def test_an_older_config_json_without_a_newer_setting_reads_as_its_default():
 
 def test_the_index_sweeps_over_every_numeric_setting_that_defines_a_folder():
     # Written out, not derived: a setting declared without its type or identity would drop out.
-    assert set(results_index.NUMERIC_SETTINGS) == {
+    assert set(sweeps.NUMERIC_SETTINGS) == {
         "epochs", "batch_size", "learning_rate", "clip_value", "clip_norm", "validation_split", "train_limit", "dropout",
     }
     # Words are not an axis, and a setting that does not define a folder never differs between folders.
-    assert not {"model", "loss", "precision", "dataset", "threads", "margin"} & set(results_index.NUMERIC_SETTINGS)
+    assert not {"model", "loss", "precision", "dataset", "threads", "margin"} & set(sweeps.NUMERIC_SETTINGS)
 
 
 def test_every_combination_of_swept_values_is_its_own_checked_config():

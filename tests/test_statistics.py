@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activation_comparison.verdict import image_statistics, statistics
+from activation_comparison.verdict import accuracy_scale, image_statistics, statistics
 
 # Intervals.
 
@@ -129,7 +129,7 @@ HAND_C = [a - d for a, d in zip(HAND_A, [0.010, 0.012, 0.011, 0.013])]
 
 
 def test_best_set_on_a_hand_worked_three_activation_example():
-    result = statistics.best_set_of(np.array([HAND_A, HAND_B, HAND_C]))
+    result = accuracy_scale.best_set_of(np.array([HAND_A, HAND_B, HAND_C]))
     assert stats.t.ppf(1 - 0.05 / 6, 3) == pytest.approx(4.856657, abs=1e-6)
     assert result["level"] == pytest.approx(0.05 / 6)
     assert list(result["member"]) == [True, False, False]
@@ -141,14 +141,14 @@ def test_best_set_on_a_hand_worked_three_activation_example():
 def test_equal_activations_are_all_kept_at_level_alpha_over_k_times_k_minus_1():
     # Each ordered comparison at alpha / (K (K - 1)): Bonferroni over the K (K - 1) / 2
     # pairs, two-sided, so all-equal activations lose one with probability at most alpha.
-    assert statistics.comparison_level(6) == pytest.approx(0.05 / 30)
-    assert statistics.comparison_level(2) == pytest.approx(0.025)
+    assert accuracy_scale.comparison_level(6) == pytest.approx(0.05 / 30)
+    assert accuracy_scale.comparison_level(2) == pytest.approx(0.025)
 
 
 def test_best_set_keeps_every_activation_that_no_other_is_shown_to_beat():
     # A - B: 1, -1, 2, 0 (e-3): mean 0.5e-3 and a wide spread, so B stays with A.
     b = [a - d for a, d in zip(HAND_A, [0.001, -0.001, 0.002, 0.0])]
-    result = statistics.best_set_of(np.array([HAND_A, b, HAND_C]))
+    result = accuracy_scale.best_set_of(np.array([HAND_A, b, HAND_C]))
     assert list(result["member"]) == [True, True, False]
 
 
@@ -156,19 +156,19 @@ def test_zero_spread_pair_bounds_follow_the_exact_sign_flip_test():
     # B is exactly 0.13 pp below A on every seed.
     a = np.array([0.990, 0.992, 0.991, 0.993, 0.989, 0.990])
     b = a - 0.0013
-    pairs = statistics.pair_statistics(np.array([a[:5], b[:5]]))
+    pairs = accuracy_scale.accuracy_pair_statistics(np.array([a[:5], b[:5]]))
     assert pairs["constant"][0, 1] and pairs["se"][0, 1] == 0
     # K = 2, 5 seeds: level 0.025 < 2^-5 = 0.03125, nothing can be rejected: uninformative.
-    five = statistics.best_set_of(np.array([a[:5], b[:5]]))
+    five = accuracy_scale.best_set_of(np.array([a[:5], b[:5]]))
     assert five["lower"][0, 1] == -np.inf and five["upper"][0, 1] == np.inf
     assert list(five["member"]) == [True, True]
     # K = 2, 6 seeds: 2^-6 = 0.0156 <= 0.025, so the bound collapses to the constant difference.
-    six = statistics.best_set_of(np.array([a, b]))
+    six = accuracy_scale.best_set_of(np.array([a, b]))
     assert six["lower"][0, 1] == pytest.approx(0.0013) and six["upper"][1, 0] == pytest.approx(-0.0013)
     assert list(six["member"]) == [True, False]
     # With six activations (level 0.05 / 30) six seeds are not enough again.
     others = [a - 0.05 - 0.001 * k + np.array([0.0, 0.002, -0.001, 0.001, 0.0, 0.001]) for k in range(4)]
-    many = statistics.best_set_of(np.array([a, b, *others]))
+    many = accuracy_scale.best_set_of(np.array([a, b, *others]))
     assert many["member"][1] and not any(many["member"][2:])
 
 
@@ -176,7 +176,7 @@ def test_identical_activations_both_stay_in_the_best_set():
     # Six identical seeds at K = 2: the sign-flip bound collapses to a difference of exactly
     # 0, and a tie at 0 is not being shown worse.
     a = np.array([0.990, 0.992, 0.991, 0.993, 0.989, 0.990])
-    result = statistics.best_set_of(np.array([a, a.copy()]))
+    result = accuracy_scale.best_set_of(np.array([a, a.copy()]))
     assert result["gap_high"] == pytest.approx([0.0, 0.0])
     assert list(result["member"]) == [True, True]
 
@@ -184,7 +184,7 @@ def test_identical_activations_both_stay_in_the_best_set():
 def test_pairs_with_fewer_than_three_shared_seeds_are_uninformative():
     a = [0.990, 0.992, np.nan, np.nan]
     b = [0.980, 0.981, 0.982, 0.983]
-    result = statistics.best_set_of(np.array([a, b]))
+    result = accuracy_scale.best_set_of(np.array([a, b]))
     assert result["pairs"]["seeds"][0, 1] == 2
     assert list(result["member"]) == [True, True]
     assert result["low"][0] == -np.inf
@@ -194,9 +194,9 @@ def test_the_vectorised_best_set_equals_one_experiment_at_a_time():
     rng = np.random.default_rng(11)
     experiments = np.round(0.99 + rng.normal(0, 0.001, (50, 4, 5)), 4)
     experiments[3, 2, 1] = np.nan
-    together = statistics.best_set_of(experiments)
+    together = accuracy_scale.best_set_of(experiments)
     for index in range(len(experiments)):
-        alone = statistics.best_set_of(experiments[index])
+        alone = accuracy_scale.best_set_of(experiments[index])
         for key in ("low", "high", "member"):
             np.testing.assert_array_equal(together[key][index], alone[key])
 
@@ -204,7 +204,7 @@ def test_the_vectorised_best_set_equals_one_experiment_at_a_time():
 def test_pair_statistics_match_numpy_on_the_shared_seeds():
     a = np.array([0.990, 0.992, np.nan, 0.993, 0.989])
     b = np.array([0.985, 0.990, 0.984, np.nan, 0.988])
-    pairs = statistics.pair_statistics(np.array([a, b]))
+    pairs = accuracy_scale.accuracy_pair_statistics(np.array([a, b]))
     differences = np.array([0.990 - 0.985, 0.992 - 0.990, 0.989 - 0.988])
     assert pairs["seeds"][0, 1] == 3
     assert pairs["mean"][0, 1] == pytest.approx(differences.mean())
@@ -286,10 +286,10 @@ def test_image_noise_widens_a_pair_whose_seed_differences_have_no_spread():
     # Two activations 0.1 pp apart on all 12 seeds: from the seeds alone the sign-flip test
     # pins the difference (2^-12 is within 0.05 / 2), but the test images' noise still counts.
     accuracies = np.array([np.full(12, 0.990), np.full(12, 0.989)])
-    seeds_only = statistics.best_set_of(accuracies)
+    seeds_only = accuracy_scale.best_set_of(accuracies)
     assert seeds_only["lower"][0, 1] == seeds_only["upper"][0, 1] == pytest.approx(0.001)
     image_se = np.full((2, 2), 0.0008)
-    with_images = statistics.best_set_of(accuracies, se=image_se, df=np.full((2, 2), 11))
+    with_images = accuracy_scale.best_set_of(accuracies, se=image_se, df=np.full((2, 2), 11))
     critical = stats.t.ppf(1 - 0.05 / 2, 11)
     assert with_images["lower"][0, 1] == pytest.approx(0.001 - critical * 0.0008)
     assert with_images["upper"][0, 1] == pytest.approx(0.001 + critical * 0.0008)

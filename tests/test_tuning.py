@@ -34,9 +34,11 @@ import pytest
 from scipy import stats
 
 import plotting
-from activation_comparison.setup import config, storage
-from activation_comparison.reporting import results_index, tuning
-from activation_comparison.reporting.folder_result import FolderResult
+from activation_comparison.setup import config
+from activation_comparison.results import storage
+from activation_comparison.reporting import results_index
+from activation_comparison.analysis import sweeps, tuning
+from activation_comparison.results.folder_result import FolderResult
 from activation_comparison.verdict import verdict
 from activation_comparison.setup.config import ExperimentConfig
 
@@ -274,7 +276,7 @@ def test_a_gap_change_can_exceed_one_and_its_interval_is_not_cut_there():
 
 def test_the_index_adds_a_tuned_section_per_learning_rate_group():
     folders = example_folders()
-    text = results_index.index_markdown(folders, results_index.sweeps(folders))
+    text = results_index.index_markdown(folders, sweeps.sweeps(folders))
     section = text.split("## Tuned learning rate: mnist-e2-b128-clipvalue0.5-cce-val0.1\n")[1]
     assert "Tuned: ReLU and ELU cannot be separated with 4 seeds" in section
     assert "| activation | rate chosen | leave-one-out agrees | by val. accuracy | tuned test accuracy | verdict " \
@@ -288,7 +290,7 @@ def test_the_index_adds_a_tuned_section_per_learning_rate_group():
 
 def test_the_index_says_when_the_pairing_failed_or_could_not_be_checked():
     folders = example_folders({(B, "elu", 2): {"grad_norm": 0.75}, (B, "relu", 3): {"initial": False}})
-    text = results_index.index_markdown(folders, results_index.sweeps(folders))
+    text = results_index.index_markdown(folders, sweeps.sweeps(folders))
     assert f"**not valid** for ELU seed 2 ({folders[0].name}, {folders[1].name})" in text
     assert f"The pairing of 1 run could not be checked: {folders[1].name} (1 run) recorded no epoch-0" in text
 
@@ -296,7 +298,7 @@ def test_the_index_says_when_the_pairing_failed_or_could_not_be_checked():
 def test_several_learning_rate_groups_get_csv_files_named_by_the_group():
     clipped = example_folders()
     unclipped = [folder(rate, f.histories, clip_value=None) for rate, f in zip((A, B), clipped)]
-    found = results_index.sweeps(clipped + unclipped)
+    found = sweeps.sweeps(clipped + unclipped)
     files = [csv_file for csv_file, _ in results_index.tuned_learning_rates(found)]
     assert files == ["tuned_learning_rate_mnist-e2-b128-clipvalue0.5-cce-val0.1.csv",
                      "tuned_learning_rate_mnist-e2-b128-noclip-cce-val0.1.csv"]  # fmt: skip

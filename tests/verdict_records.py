@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 
 from activation_comparison.reporting import verdict_text
-from activation_comparison.verdict import verdict
+from activation_comparison.verdict import variances, verdict
 
 LABELS = {"relu": "ReLU", "elu": "ELU", "gelu": "GELU (tanh approx.)", "sigmoid": "Sigmoid"}
 ORDER = list(LABELS)
@@ -103,16 +103,15 @@ HAND = {
 
 def decision_reference(accuracies: dict[str, list[float]], alpha=0.05, classes=10):
     """The step-down best set written out pair by pair with SciPy's t (all seeds shared):
-    Simes' p for each "j is a best", Holm's step-down over them, on the variances `decision`
-    moderates (tested on their own in test_decision.py).
+    Simes' p for each "j is a best", Holm's step-down over them, on the moderated variances
+    (`variances`, tested on their own in test_log_error.py).
 
     Returns (members in order, {(i, j): (gain of i over j, se, df)}, {name: level it was
     rejected at}, {name: accuracy at its geometric-mean error})."""
-    from activation_comparison.verdict import decision
 
     names = list(accuracies)
     y = np.log(np.array([[1 - a if a >= 2 / classes else 1 - 1 / classes for a in accuracies[n]] for n in names]))
-    variance, df = decision.moderated_variances(*decision.residual_variances(y))
+    variance, df = variances.moderated_variances(*variances.residual_variances(y))
     seeds = y.shape[1]
     pairs = {}
     for a, i in enumerate(names):

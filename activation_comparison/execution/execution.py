@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison.setup import hardware, run_folder
+from activation_comparison.setup import hardware
+from activation_comparison.results import history_files, run_folder
 from activation_comparison.training import tensorboard_log, training
 from activation_comparison.setup.config import ExperimentConfig, UsageError
 from activation_comparison.setup.data import Dataset, Split
@@ -63,7 +64,7 @@ def run_task(task: RunTask, dataset: Dataset, verbose=2, line_per_epoch=False) -
         callbacks += tuple(tensorboard_log.callbacks(task.config, task.activation, task.seed, run_dir))
     return training.train_run(
         task.config, activations.get(task.activation), task.seed, Split.of(dataset, task.config),
-        paths.checkpoint, lambda partial: run_folder.write_history(paths, task.config, partial),
+        paths.checkpoint, lambda partial: history_files.write_history(paths, task.config, partial),
         verbose=0 if line_per_epoch else verbose, callbacks=callbacks,
     )  # fmt: skip
 

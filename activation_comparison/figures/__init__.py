@@ -1,2 +1,3 @@
 """Figures: matplotlib drawings of saved histories and verdict rows (Agg backend, atomic
-PNG writes). Reads records only; imports `setup`. The figure registry is `plotting.py`."""
+PNG writes). Reads records only; imports `results` (atomic files) and `setup`. The figure
+registry is `plotting.py`."""

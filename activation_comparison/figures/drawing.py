@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 from matplotlib import transforms  # noqa: E402
 
 import activations  # noqa: E402
-from activation_comparison.setup import storage  # noqa: E402
+from activation_comparison.results import storage  # noqa: E402
 
 # Where a divergence is marked when no finite value came before it: near the top of the
 # panel, at the epoch it happened.

@@ -9,8 +9,8 @@ made.
 import numpy as np
 
 import plotting
-from activation_comparison.reporting import epoch_timing, machine_mix, verdict_notes, verdict_text
-from activation_comparison.reporting.folder_result import SUMMARY_COLUMNS, activation_order  # noqa: F401 (re-exported)
+from activation_comparison.reporting import machine_mix, timing_text, verdict_notes, verdict_text
+from activation_comparison.results.folder_result import SUMMARY_COLUMNS, activation_order  # noqa: F401 (re-exported)
 
 
 def format_pp(value) -> str:
@@ -156,7 +156,7 @@ def method_lines(result) -> list[str]:
         verdict_notes.best_set_sentence(comparison) if comparison.ranked else None,
         verdict_notes.power_sentence(comparison),
         verdict_notes.families_note(comparison, labels),
-        epoch_timing.timing_sentence(result.histories, labels),
+        timing_text.timing_sentence(result.histories, labels),
     ]
     return [
         "## How these numbers were made",

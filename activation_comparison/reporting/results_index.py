@@ -12,65 +12,11 @@ the group, where several groups are swept).
 import json
 from pathlib import Path
 
-import numpy as np
-
 import activations
 import plotting
-from activation_comparison.setup import config
-from activation_comparison.reporting import report, tuned_text, tuning
-from activation_comparison.reporting.folder_result import FolderResult
-
-# Settings a sweep figure can put on an x axis: the numeric ones that define a folder (None,
-# e.g. no clipping, gets a place of its own).
-NUMERIC_SETTINGS = tuple(
-    name for name, declared in config.SETTINGS.items() if declared.identity and config.is_numeric(name)
-)
-
-
-def sweeps(folders: list[FolderResult]) -> list[tuple[str, str, list[FolderResult]]]:
-    """(figure file, setting, folders) for each group of two or more folders that differ in
-    exactly one numeric setting."""
-    found = []
-    for setting in NUMERIC_SETTINGS:
-        groups: dict[str, list[FolderResult]] = {}
-        for folder in folders:
-            rest = {key: value for key, value in folder.settings.items() if key != setting}
-            groups.setdefault(json.dumps(rest, sort_keys=True), []).append(folder)
-        swept = [group for group in groups.values() if len(group) > 1]
-        for number, group in enumerate(swept, start=1):
-            suffix = "" if len(swept) == 1 else f"_{number}"
-            found.append((f"sweep_{setting}{suffix}.png", setting, group))
-    return found
-
-
-def mean_clipped_fraction(histories: list[dict], activation: str):
-    """The clipped fraction averaged over every measured epoch and seed, or None."""
-    values = [
-        row["clipped_fraction"]
-        for history in histories
-        if history["activation"] == activation
-        for row in history["epochs"]
-        if row.get("clipped_fraction") is not None
-    ]
-    return float(np.mean(values)) if values else None
-
-
-def sweep_points(setting: str, folders: list[FolderResult]) -> list[dict]:
-    """The points `verdict_figures.sweep_figure` draws: one per folder and activation, from
-    each folder's rows."""
-    return [
-        {
-            "activation": row.activation,
-            "setting_value": folder.settings.get(setting),
-            "test_accuracy_mean": row.test_accuracy_mean,
-            "test_accuracy_ci95_low": row.test_accuracy_ci95_low,
-            "test_accuracy_ci95_high": row.test_accuracy_ci95_high,
-            "clipped_fraction_mean": mean_clipped_fraction(folder.histories, row.activation),
-        }
-        for folder in folders
-        for row in folder.rows
-    ]
-
+from activation_comparison.reporting import report, tuned_text, verdict_text
+from activation_comparison.analysis import tuning
+from activation_comparison.results.folder_result import FolderResult
 
 TUNED_CSV = "tuned_learning_rate"
 # Their entries in the figure registry (plotting.FIGURES), which also holds each folder's.
@@ -212,7 +158,7 @@ def index_markdown(folders: list[FolderResult], sweep_figures: list[tuple[str, s
             cells.append("–" if row is None else report.format_mean_std(row.test_accuracy_mean, row.test_accuracy_std))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Verdicts", "", "Each folder is judged at its own margin, the one it was summarised at.", ""]
-    lines += [f"- **{folder.name}**: {folder.verdict}" for folder in folders]
+    lines += [f"- **{folder.name}**: {verdict_text.headline(folder.comparison, folder.labels)}" for folder in folders]
     for figure, setting, group in sweep_figures:
         lines += [
             "",

@@ -3,7 +3,7 @@ how each rate is chosen, the headline, how to read the table, and whether the se
 pairing across folders held.
 """
 
-from activation_comparison.reporting.tuning import DEFAULT_RATE
+from activation_comparison.analysis.tuning import DEFAULT_RATE
 from activation_comparison.reporting.verdict_text import headline, join_words, plural
 
 

@@ -1,6 +1,6 @@
 """The settings of one comparison, each declared once, and the run folder's name.
 
-A setting is one field of `ExperimentConfig`, made by `setting(...)`: its type and default,
+A setting is one field of `ExperimentConfig`, made by `setting(...)` (`declarations`): its type and default,
 its check and one-line error, its command-line flag and help, its group in `--help`, its token
 in the folder name (left out at the default where so declared, so that older folder names
 stay), whether it defines the folder (`identity`), and whether several values sweep. The
@@ -12,64 +12,20 @@ import dataclasses
 import difflib
 import types
 import typing
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import activations
 from activation_comparison.setup import datasets, losses, networks
 from activation_comparison.setup.checks import (at_least, between_zero_and_one, dropout_rate, known_activations, one_of,
                                                 positive_number, type_problem)  # fmt: skip
+from activation_comparison.setup.declarations import (CLIPPING, COMPARED, OUTPUT, TRAINING, VERDICT, Setting,
+                                                      clip_token, exact_number, prefixed, setting)  # fmt: skip
 from activation_comparison.setup.errors import UsageError  # noqa: F401 (re-exported)
 
 DATASETS = tuple(datasets.DATASETS)
 # Keras' mixed-precision policies; each changes the numbers, so it is part of the folder name.
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-# The command line's argument groups, in the order --help lists them. Every setting names
-# its group; the flags that are not settings join theirs in compare_activations.py.
-COMPARED, TRAINING, CLIPPING, OUTPUT, VERDICT, EXECUTION = GROUPS = (
-    "what to compare", "training", "clipping", "measurements and output", "the verdict", "where runs execute",
-)
-
-
-def exact_number(value: float) -> str:
-    """`value` as short as `:g` writes it when that is exact, else every digit it has.
-
-    `:g` keeps six significant digits, so 0.0010000001 and 0.001 would share a name.
-    """
-    short = f"{value:g}"
-    return short if float(short) == value else repr(float(value))
-
-
-@dataclass(frozen=True)
-class Setting:
-    """How one setting is checked, named, asked for and compared; see the module docstring.
-
-    `group` is its heading in `--help` (one of `GROUPS`). `check(value, flag)` returns the
-    one-line error ("--epochs must be at least 1, got 0") or None. `token(value, config)` is
-    its part of the folder name, or None for no part. A setting with `identity`
-    changes what a run computes, so a folder holds runs of one value only. `sweep`: the flag
-    takes several values, each making its own folder. `none_label` names None on a sweep
-    figure's axis.
-    """
-
-    flag: str | None
-    help: str
-    group: str
-    check: Callable[[Any, str], str | None] | None = None
-    token: Callable[[Any, "ExperimentConfig"], str | None] | None = None
-    omit_at_default: bool = False
-    identity: bool = True
-    sweep: bool = False
-    choices: Callable[[], typing.Sequence[str]] | None = None
-    none_label: str = "none"
-    metavar: str | None = None
-
-
-def setting(default, flag: str | None, help: str, *, group: str, **declaration) -> Any:
-    """A field of `ExperimentConfig` carrying its `Setting` declaration."""
-    return field(default=default, metadata={"setting": Setting(flag, help, group, **declaration)})
-
-
 AUTO = "auto"
 
 
@@ -98,26 +54,6 @@ def seed_count(value, flag):
     if value == AUTO or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return None
     return f"{flag} must be a positive integer or auto, got {value!r}"
-
-
-# Folder-name tokens.
-
-
-def prefixed(prefix: str):
-    return lambda value, config: f"{prefix}{exact_number(value) if isinstance(value, float) else value}"
-
-
-def clip_token(kind: str):
-    """"clipvalue0.5" or "clipnorm1"; "noclip" (once, from clip_value) when neither is set."""
-
-    def token(value, config):
-        if value is not None:
-            return f"clip{kind}{exact_number(value)}"
-        if kind == "value" and config.clip_norm is None:
-            return "noclip"
-        return None
-
-    return token
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from activation_comparison.setup.errors import UsageError
-
-NUM_CLASSES = 10
-IMAGE_SHAPE = (28, 28)
+from activation_comparison.setup.image_format import IMAGE_SHAPE, NUM_CLASSES
 # MNIST (LeCun, Cortes and Burges; CC BY-SA 3.0) ships with the project, so a first run
 # needs no network; the hash guards against a damaged or replaced copy.
 SHIPPED_MNIST = Path(__file__).resolve().parents[1] / "mnist.npz"

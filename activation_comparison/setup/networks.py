@@ -15,7 +15,7 @@ import keras
 from keras import layers, ops
 
 import activations
-from activation_comparison.setup.data import IMAGE_SHAPE, NUM_CLASSES
+from activation_comparison.setup.image_format import IMAGE_SHAPE, NUM_CLASSES
 
 
 class UnitNormGaussian(keras.initializers.RandomNormal):

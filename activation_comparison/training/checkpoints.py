@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from activation_comparison.setup import storage
+from activation_comparison.results import storage
 
 
 def save_checkpoint(path: Path, model, best_weights, state: dict) -> None:

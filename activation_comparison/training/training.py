@@ -1,4 +1,5 @@
-"""One (activation, seed) run: the model, its training loop and its test score.
+"""One (activation, seed) run: its training loop and its test score (the model is
+`keras_model`'s).
 
 `train_run` is a function of plain values that returns the run's record (its history
 dict). It knows nothing about who called it; the caller decides where the checkpoint lives
@@ -13,68 +14,15 @@ import keras
 import numpy as np
 
 import activations
-from activation_comparison.training import checkpoints, diagnostics, input_pipeline
-from activation_comparison.setup import datasets, hardware, losses, networks, storage
+from activation_comparison.training import checkpoints, diagnostics, input_pipeline, keras_model
+from activation_comparison.setup import hardware, losses
+from activation_comparison.results import storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.data import Split
 
 # Validation and test passes need no gradients, so they can use far larger batches than
 # training; the batch size does not change what they compute.
 EVALUATION_BATCH_SIZE = 1000
-
-
-class Network(keras.Sequential):
-    """A Sequential network that can also measure, on every training batch and before the
-    batch's update, the loss of the same network without dropout (inference mode), as the
-    GELU paper plots it. That forward pass draws no random numbers and updates nothing, so
-    it does not change what is trained; it is one more forward pass per step, so it runs
-    only when asked for (`inference_loss`, the training loss object, or None).
-    """
-
-    def __init__(self, *args, inference_loss=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.inference_loss = inference_loss
-        self.loss_without_dropout = None if inference_loss is None else keras.metrics.Mean(name="loss_without_dropout")
-
-    def train_step(self, data):
-        if self.inference_loss is not None:
-            x, y = data[0], data[1]
-            self.loss_without_dropout.update_state(self.inference_loss(y, self(x, training=False)))
-        return super().train_step(data)
-
-    def test_step(self, data):
-        # Validation measures no training batch: leave the training-only column out.
-        logs = super().test_step(data)
-        return {name: value for name, value in logs.items() if name != "loss_without_dropout"}
-
-
-def build_model(spec: activations.ActivationSpec, config: ExperimentConfig | None = None,
-                input_shape: tuple[int, ...] | None = None) -> keras.Model:  # fmt: skip
-    """The network `config.model` (the CNN by default) with `spec` deciding the activation,
-    for inputs of `input_shape` (default: the registered shape of `config.dataset`)."""
-    config = config or ExperimentConfig()
-    network = networks.get(config.model)
-    shape = input_shape or datasets.get(config.dataset).input_shape
-    return Network(
-        [networks.input_layer(shape), *network.make_layers(spec, config.dropout)],
-        name=f"{network.name}_{spec.name}",
-        inference_loss=losses.get(config.loss).make() if config.loss_without_dropout else None,
-    )
-
-
-def make_optimizer(config: ExperimentConfig) -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(
-        learning_rate=config.learning_rate,
-        clipvalue=config.clip_value,
-        clipnorm=config.clip_norm,
-    )
-
-
-def compile_model(model: keras.Model, config: ExperimentConfig) -> keras.Model:
-    # Accuracy is always top-1 classification accuracy, whatever the loss.
-    loss = losses.get(config.loss)
-    model.compile(optimizer=make_optimizer(config), loss=loss.name, metrics=losses.metrics(loss))
-    return model
 
 
 def make_deterministic() -> None:
@@ -257,7 +205,7 @@ def train_run(
     keras.backend.clear_session()
     keras.mixed_precision.set_global_policy(config.precision)
     keras.utils.set_random_seed(seed)
-    model = compile_model(build_model(spec, config, split.x_train.shape[1:]), config)
+    model = keras_model.compile_model(keras_model.build_model(spec, config, split.x_train.shape[1:]), config)
     probe = diagnostics_probe(config, split)
 
     restored = restore(checkpoint, model)

@@ -30,9 +30,9 @@ import warnings
 import numpy as np
 from scipy import stats
 
-from activation_comparison.verdict import decision
+from activation_comparison.verdict import variances
+from activation_comparison.verdict.statistics import ALPHA
 
-ALPHA = decision.ALPHA
 # Each family of claims (per task; on average) gets half of alpha.
 FAMILY_SHARE = 0.5
 CONFIDENCE = 0.95
@@ -55,7 +55,7 @@ def paired_gains(y, control: int) -> dict[str, np.ndarray]:
         mean = np.where(both, difference, 0.0).sum(axis=-1) / seeds
         squares = np.where(both, (difference - mean[..., None]) ** 2, 0.0).sum(axis=-1)
         # Two runs that differ by the same amount on every seed still have a rounding's spread.
-        variance = np.maximum(squares / (seeds - 1), 2 * decision.VARIANCE_FLOOR)
+        variance = np.maximum(squares / (seeds - 1), 2 * variances.VARIANCE_FLOOR)
         se = np.sqrt(variance / seeds)
         df = (seeds - 1).astype(float)
         usable = seeds >= 2

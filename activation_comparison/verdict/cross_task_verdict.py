@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from activation_comparison.verdict import cross_task, decision, verdict
+from activation_comparison.verdict import cross_task, log_error, verdict
 
 # The performance profile's factors: within 1 (the best), 1.05, ..., 2 times the best error.
 PROFILE_TAUS = tuple(np.round(np.linspace(1.0, 2.0, 101), 4))
@@ -48,7 +48,7 @@ def task_log_errors(comparison: verdict.Comparison, names: list[str], seeds: int
     for row, name in enumerate(names):
         for seed, accuracy in comparison.scores[name].items():
             if seed < seeds:
-                y[row, seed] = decision.log_error(accuracy, verdict.is_stuck(accuracy, comparison.classes),
+                y[row, seed] = log_error.log_error(accuracy, verdict.is_stuck(accuracy, comparison.classes),
                                                   comparison.classes, comparison.test_images or 10_000)  # fmt: skip
     return y
 

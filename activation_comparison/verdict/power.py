@@ -2,14 +2,14 @@
 detected with a given probability, and the seeds that would detect it.
 
 Pure functions of numbers (a standard error, degrees of freedom, a one-sided level), used
-for the summary's power columns; the decision itself is in `decision`.
+for the summary's power columns; the decision itself is in `log_error`.
 """
 
 import math
 
 from scipy import optimize, stats
 
-from activation_comparison.verdict.decision import MIN_SEEDS
+from activation_comparison.verdict.statistics import MIN_SEEDS
 
 
 def power(difference: float, se: float, df: float, level: float) -> float:

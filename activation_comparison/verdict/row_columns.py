@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from activation_comparison.verdict import decision, power, sequential
+from activation_comparison.verdict import log_error, power, sequential
 
 
 class Columns(abc.Mapping):
@@ -88,9 +88,9 @@ def bound_columns(bounds: dict, k: int, member: bool, top_error: float | None, m
     margin."""
     if top_error is None:
         return {"in_best_set": member}
-    low = float(decision.gain_to_accuracy(bounds["low"][k], top_error))
-    high = float(decision.gain_to_accuracy(bounds["high"][k], top_error))
-    gap_high = float(decision.gain_to_accuracy(bounds["gap_high"][k], top_error))
+    low = float(log_error.gain_to_accuracy(bounds["low"][k], top_error))
+    high = float(log_error.gain_to_accuracy(bounds["high"][k], top_error))
+    gap_high = float(log_error.gain_to_accuracy(bounds["gap_high"][k], top_error))
     # A difference of two accuracies lies in [-1, 1]; an uninformative bound says so.
     return {
         "best_set_low": float(np.clip(low, -1.0, 0.0)) if np.isfinite(low) else -1.0,
@@ -120,7 +120,7 @@ def top_columns(scores, failed, result, ranked, name, top, top_error, margin, le
         "paired_seeds_vs_top": len(seeds),
         "diff_vs_top": float(np.mean(differences)) if seeds else None,
         "seeds_lost_vs_top": sum(difference < 0 for difference in differences),
-        "failures_p_vs_top": decision.more_failures_p([failed[name][s] for s in seeds], [failed[top][s] for s in seeds]),
+        "failures_p_vs_top": log_error.more_failures_p([failed[name][s] for s in seeds], [failed[top][s] for s in seeds]),
     }
     se, df = float(result["pairs"]["se"][t, k]), float(result["pairs"]["df"][t, k])
     if len(seeds) >= 2 and np.isfinite(se) and se > 0 and np.isfinite(df):

@@ -2,7 +2,7 @@
 
 The design is fixed before any run is seen: planned looks (after 3, 5, 8, 12, 16 and 20
 seeds, cut at `--max-seeds`) and an alpha-spending plan over them. At each look the
-step-down best set (`decision.decide`) is computed at that look's share of alpha; an
+step-down best set (`log_error.decide`) is computed at that look's share of alpha; an
 activation it rejects gets no more seeds and never comes back. The experiment stops when
 the set has one member, when every member is within the margin of the others (every L_i
 above -margin), or at the last look.
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from activation_comparison.verdict import decision
+from activation_comparison.verdict import log_error, statistics, variances
 
 DEFAULT_LOOKS = (3, 5, 8, 12, 16, 20)
 DEFAULT_MAX_SEEDS = 20
@@ -41,7 +41,7 @@ def planned_looks(max_seeds: int = DEFAULT_MAX_SEEDS) -> list[int]:
     return looks + [max_seeds]
 
 
-def spending(looks, alpha: float = decision.ALPHA) -> list[float]:
+def spending(looks, alpha: float = statistics.ALPHA) -> list[float]:
     """Each look's share of alpha: increments of alpha ln(1 + (e - 1) t), t = look / last."""
     last = looks[-1]
     spent = [alpha * math.log(1.0 + (math.e - 1.0) * look / last) for look in looks]
@@ -49,7 +49,7 @@ def spending(looks, alpha: float = decision.ALPHA) -> list[float]:
 
 
 def look_decision(y, alive, level_alpha: float, margin_log: float | None = None,
-                  outlier_quantile=decision.outlier_quantiles, in_set=None) -> dict:  # fmt: skip
+                  outlier_quantile=variances.outlier_quantiles, in_set=None) -> dict:  # fmt: skip
     """One look: who stays, and whether to stop.
 
     `y` (..., K, S) log errors with NaN for runs not made; `alive` (..., K) the activations
@@ -59,14 +59,14 @@ def look_decision(y, alive, level_alpha: float, margin_log: float | None = None,
     its gain over the best of the others is above -`margin_log`, a log-error margin) and the
     decision's arrays.
     """
-    result = decision.decide(y, level_alpha, outlier_quantile, active=alive)
+    result = log_error.decide(y, level_alpha, outlier_quantile, active=alive)
     member = result["member"] if in_set is None else result["member"] & np.asarray(in_set, dtype=bool)
     single = member.sum(axis=-1) <= 1
     within = np.zeros_like(single)
     if margin_log is not None:
         count = member.sum(axis=-1, keepdims=True)
         level = level_alpha / np.maximum(count * (count - 1), 1)
-        bounds = decision.simultaneous_bounds(result["pairs"], member, np.broadcast_to(level, member.shape))
+        bounds = log_error.simultaneous_bounds(result["pairs"], member, np.broadcast_to(level, member.shape))
         within = np.all(~member | (bounds["gap_low"] > -margin_log), axis=-1) & ~single
     return result | {"member": member, "stop_single": single, "stop_within": within}
 
@@ -78,12 +78,12 @@ def margin_in_log_error(margin: float, error: float) -> float:
 
 
 METHOD = "log-error step-down best set, alpha spent over looks (Pocock-type Lan-DeMets)"
-# The verdict's version: raise it whenever a change can move a decision (decision.py, the
+# The verdict's version: raise it whenever a change can move a decision (log_error.py, the
 # looks or their alpha), so a folder says which method took each of its looks.
 METHOD_VERSION = 3
 
 
-def design(activations, max_seeds: int, margin: float, alpha: float = decision.ALPHA,
+def design(activations, max_seeds: int, margin: float, alpha: float = statistics.ALPHA,
            control: str | None = None) -> dict:  # fmt: skip
     """The plan of a `--seeds auto` folder, written to config.json before its first run;
     `control` (one of `activations`) gets seeds at every look (a plan without one has no key)."""
@@ -175,9 +175,9 @@ def take_look(names, still_in, deciding, seeds_of, scores, failed, look, share, 
     y = np.full((len(names), look), np.nan)
     for row, name in enumerate(names):
         for seed in range(seeds_of[name]):
-            y[row, seed] = decision.log_error(scores[name][seed], failed[name][seed], classes, test_images)
+            y[row, seed] = log_error.log_error(scores[name][seed], failed[name][seed], classes, test_images)
     alive = np.array([name in deciding for name in names])
-    typical = decision.typical_accuracy(y)
+    typical = log_error.typical_accuracy(y)
     top_error = 1.0 - max(typical[row] for row, name in enumerate(names) if name in still_in)
     margin_log = margin_in_log_error(plan["margin"], max(top_error, 0.5 / test_images))
     outcome = look_decision(y, alive, share, margin_log, in_set=np.array([name in still_in for name in names]))

@@ -7,11 +7,11 @@ as an accuracy, 1 - that error (`typical_accuracy`). Where every run recorded it
 predictions, a second best set also counts the test images as a sample (new images from the
 same distribution): it says whether a verdict would hold beyond these images.
 
-Who is ranked: an activation with at least `decision.MIN_SEEDS` runs, not all diverged.
+Who is ranked: an activation with at least `statistics.MIN_SEEDS` runs, not all diverged.
 Runs are paired by seed (the same seed gives every activation the same image order and
 dropout stream).
 
-The best set is `decision.decide` (log error, moderated variances, step-down), the one
+The best set is `log_error.decide` (log error, moderated variances, step-down), the one
 procedure behind every column, the headline and the index; a `--seeds auto` folder's set is
 the one its looks left (`sequential.replay`). The words, used identically everywhere:
 
@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from activation_comparison.verdict import all_pairs, decision, image_statistics, image_tables, row_columns, sequential, statistics
-from activation_comparison.setup.data import NUM_CLASSES
+from activation_comparison.verdict import accuracy_scale, all_pairs, image_statistics, image_tables, log_error, row_columns, sequential, statistics
+from activation_comparison.setup.image_format import NUM_CLASSES
+from activation_comparison.verdict.statistics import ALPHA, MIN_SEEDS
 
-ALPHA = decision.ALPHA
-MIN_SEEDS = decision.MIN_SEEDS
 # A finished run below 2 / classes learned nothing: a network that predicts one class for
 # every image scores that class's share (8.9-11.4% on MNIST's test set), while any run that
 # learned is far above 20%. Twice chance leaves room for unequal classes without ever
@@ -167,13 +166,13 @@ def compare(records: list[dict], order: list[str], margin: float, classes: int =
     ]  # fmt: skip
     tables = image_tables.image_table(records, order, classes) if any(facts[name]["runs"] for name in order) else None
     test_images = next((len(c) for table in (tables or {}).values() for c in table.values()), None)
-    level = decision.ALPHA
+    level = statistics.ALPHA
     members, new_image_members, top, progress = [], None, None, None
     if ranked:
         accuracies = matrix(scores, ranked)
         failures = matrix({name: {seed: float(flag) for seed, flag in failed[name].items()} for name in ranked}, ranked)
-        y = decision.log_error(accuracies, failures == 1.0, classes, test_images or 10_000)
-        result = decision.decide(y, alpha)
+        y = log_error.log_error(accuracies, failures == 1.0, classes, test_images or 10_000)
+        result = log_error.decide(y, alpha)
         level = result["first_level"]
         members = [name for k, name in enumerate(ranked) if result["member"][k]]
         if design is not None:
@@ -182,18 +181,18 @@ def compare(records: list[dict], order: list[str], margin: float, classes: int =
             for look in progress.looks:
                 for name in look.left:
                     rows[name]["left_at_look"] = look.seeds
-        typical = dict(zip(ranked, decision.typical_accuracy(y).tolist()))
+        typical = dict(zip(ranked, log_error.typical_accuracy(y).tolist()))
         top = max(members, key=typical.get) if members else None  # The first in order on a tie.
         top_error = 1.0 - typical[top] if top else None
         member_mask = np.array([name in members for name in ranked])
-        bounds = decision.simultaneous_bounds(result["pairs"], result["active"], level, among=member_mask)
+        bounds = log_error.simultaneous_bounds(result["pairs"], result["active"], level, among=member_mask)
         # Outside the set: how far below, at the level of the round that rejected it.
         rejected_at = np.where(np.isfinite(result["rejected_level"]), result["rejected_level"], level)
-        below = decision.simultaneous_bounds(result["pairs"], result["active"], rejected_at, among=member_mask)
+        below = log_error.simultaneous_bounds(result["pairs"], result["active"], rejected_at, among=member_mask)
         bounds["gap_high"] = below["gap_high"]
         if tables is not None:
             images = image_tables.image_inclusive_pairs(tables, ranked)
-            new_images = statistics.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
+            new_images = accuracy_scale.best_set_of(accuracies, alpha, se=images["se"], df=images["df"])
             new_image_members = [name for k, name in enumerate(ranked) if new_images["member"][k]]
         for k, name in enumerate(ranked):
             rows[name]["typical_accuracy"] = typical[name]

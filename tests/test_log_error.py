@@ -1,6 +1,6 @@
-"""The best set that decides (verdict/decision.py) and --seeds auto's looks
-(verdict/sequential.py): pure functions of arrays, checked against SciPy, closed forms and
-simulations with known truth. No training."""
+"""The best set that decides (verdict/log_error.py, its variances in verdict/variances.py)
+and --seeds auto's looks (verdict/sequential.py): pure functions of arrays, checked against
+SciPy, closed forms and simulations with known truth. No training."""
 
 import math
 
@@ -8,31 +8,31 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from activation_comparison.verdict import decision, power, sequential
+from activation_comparison.verdict import log_error, power, sequential, variances
 
 
 def test_log_error_puts_a_failed_run_at_chance_and_floors_a_perfect_run_at_half_an_image():
     accuracy = np.array([0.99, 0.1135, 1.0, np.nan])
     failed = np.array([False, True, False, False])
-    y = decision.log_error(accuracy, failed, classes=10, test_images=10_000)
+    y = log_error.log_error(accuracy, failed, classes=10, test_images=10_000)
     assert y[0] == pytest.approx(math.log(0.01))
     assert y[1] == pytest.approx(math.log(0.9))
     assert y[2] == pytest.approx(math.log(0.5 / 10_000))
     assert np.isnan(y[3])
-    assert decision.typical_accuracy(np.log([[0.01, 0.04]]))[0] == pytest.approx(1 - 0.02)
+    assert log_error.typical_accuracy(np.log([[0.01, 0.04]]))[0] == pytest.approx(1 - 0.02)
 
 
 def test_a_seed_effect_shared_by_every_activation_leaves_no_residual_spread():
     seed_effect = np.array([0.3, -0.1, 0.5, 0.0, -0.4])
     y = np.array([[-4.5], [-4.3], [-4.0]]) + seed_effect
-    variance, df = decision.residual_variances(y)
-    assert np.all(variance == decision.VARIANCE_FLOOR) and np.all(df == 4)
+    variance, df = variances.residual_variances(y)
+    assert np.all(variance == variances.VARIANCE_FLOOR) and np.all(df == 4)
 
 
 def test_residual_variances_are_unbiased_for_equal_gaussian_spread():
     rng = np.random.default_rng(3)
     y = rng.normal(0, 0.2, (20_000, 6, 5)) + rng.normal(0, 0.3, (20_000, 1, 5))
-    variance, _ = decision.residual_variances(y)
+    variance, _ = variances.residual_variances(y)
     assert variance.mean() == pytest.approx(0.04, rel=0.01)
 
 
@@ -40,7 +40,7 @@ def test_one_wild_activation_does_not_inflate_the_others_residual_spread():
     rng = np.random.default_rng(4)
     y = rng.normal(0, 0.1, (5_000, 6, 5))
     y[:, 5] *= 30  # A failing activation: thirty times the spread.
-    variance, _ = decision.residual_variances(y)
+    variance, _ = variances.residual_variances(y)
     # A mean seed effect would carry (30 x 0.1)^2 / 36 = 0.25 into each of them; the median
     # carries a fraction of one of their own variances.
     assert variance[:, :5].mean() < 2 * 0.01
@@ -48,11 +48,11 @@ def test_one_wild_activation_does_not_inflate_the_others_residual_spread():
 
 def test_trigamma_inverse_inverts_scipys_trigamma():
     x = np.array([0.05, 0.5, 2.0, 40.0])
-    assert decision.trigamma_inverse(special.polygamma(1, x)) == pytest.approx(x, rel=1e-8)
+    assert variances.trigamma_inverse(special.polygamma(1, x)) == pytest.approx(x, rel=1e-8)
 
 
 def test_equal_variances_are_pooled_with_the_two_way_degrees_of_freedom():
-    variance, df = decision.moderated_variances(np.full(6, 0.04), np.full(6, 4.0))
+    variance, df = variances.moderated_variances(np.full(6, 0.04), np.full(6, 4.0))
     # No spread of log variances beyond chance: d0 is infinite, everyone gets the prior, and
     # no variance claims more than (K - 1)(S - 1) = 20 degrees of freedom.
     assert np.allclose(variance, variance[0]) and np.all(df == 20)
@@ -62,15 +62,15 @@ def test_equal_variances_are_pooled_with_the_two_way_degrees_of_freedom():
 
 def test_a_variance_far_above_the_others_keeps_its_own_value_and_degrees_of_freedom():
     variance = np.array([0.010, 0.012, 0.009, 0.011, 0.010, 0.5])
-    moderated, df = decision.moderated_variances(variance, np.full(6, 4.0))
+    moderated, df = variances.moderated_variances(variance, np.full(6, 4.0))
     assert moderated[5] == 0.5 and df[5] == 4
     assert np.all(moderated[:5] < 0.05) and np.all(df[:5] > 4)
-    shrunk, _ = decision.moderated_variances(variance, np.full(6, 4.0), outlier_quantile=None)
+    shrunk, _ = variances.moderated_variances(variance, np.full(6, 4.0), outlier_quantile=None)
     assert shrunk[5] < 0.5  # Without the rule it would borrow the others' small spread.
 
 
 def test_the_outlier_quantile_catches_a_threefold_spread_with_probability_092_and_is_at_most_095():
-    quantiles = decision.outlier_quantiles([2.0, 3.0, 4.0, 9.0])
+    quantiles = variances.outlier_quantiles([2.0, 3.0, 4.0, 9.0])
     assert quantiles[-1] == 0.95 and np.all(np.diff(quantiles) >= 0)
     for df, quantile in zip((2.0, 3.0, 4.0), quantiles[:3]):
         # With the prior known, s^2 / s0^2 of a spread three times the prior's is 9 chi2(d) / d.
@@ -82,9 +82,9 @@ def test_at_three_seeds_a_spread_three_times_the_others_is_not_shrunk_to_theirs(
     # Two degrees of freedom each; the sixth activation's variance is 6 times the rest's:
     # the 95th percentile of F(2, d0) would shrink it, the three-seed quantile does not.
     variance = np.array([0.010, 0.014, 0.008, 0.012, 0.011, 0.066])
-    moderated, df = decision.moderated_variances(variance, np.full(6, 2.0))
+    moderated, df = variances.moderated_variances(variance, np.full(6, 2.0))
     assert moderated[5] == 0.066 and df[5] == 2
-    fixed, _ = decision.moderated_variances(variance, np.full(6, 2.0), outlier_quantile=0.95)
+    fixed, _ = variances.moderated_variances(variance, np.full(6, 2.0), outlier_quantile=0.95)
     assert fixed[5] < 0.066
 
 
@@ -92,7 +92,7 @@ def test_pair_statistics_are_welchs_t_on_the_paired_means():
     rng = np.random.default_rng(5)
     y = rng.normal(-4.5, 0.1, (2, 6))
     variance, df = np.array([0.01, 0.03]), np.array([5.0, 5.0])
-    pairs = decision.pair_statistics(y, variance, df)
+    pairs = log_error.log_error_pair_statistics(y, variance, df)
     gain = np.mean(y[1] - y[0])  # Gain of activation 0 over 1: its error is lower by this.
     t = gain / pairs["se"][0, 1]
     reference = stats.ttest_ind_from_stats(gain, math.sqrt(0.01), 6, 0.0, math.sqrt(0.03), 6, equal_var=False)
@@ -108,8 +108,8 @@ def test_pair_statistics_are_welchs_t_on_the_paired_means():
 def test_two_activations_are_a_paired_t_test_on_log_error():
     rng = np.random.default_rng(6)
     accuracy = np.array([0.99 + rng.normal(0, 0.001, 6), 0.987 + rng.normal(0, 0.001, 6)])
-    y = decision.log_error(accuracy)
-    result = decision.decide(y)
+    y = log_error.log_error(accuracy)
+    result = log_error.decide(y)
     expected = stats.ttest_rel(y[1], y[0], alternative="greater")
     assert result["p"][0, 1] == pytest.approx(expected.pvalue, rel=1e-9)
     assert result["member"].tolist() == [True, expected.pvalue > 0.025]
@@ -122,7 +122,7 @@ def test_the_step_down_matches_a_reference_written_with_scipy():
     for _ in range(30):
         accuracy = 0.989 + rng.normal(0, 0.0008, (4, 6)) - rng.choice([0, 0.001, 0.002, 0.005], (4, 1))
         accuracy = np.round(accuracy, 4)
-        result = decision.decide(decision.log_error(accuracy))
+        result = log_error.decide(log_error.log_error(accuracy))
         names = ["a", "b", "c", "d"]
         members, _, rejected_at, _ = decision_reference(dict(zip(names, accuracy.tolist())))
         assert [n for k, n in enumerate(names) if result["member"][k]] == members
@@ -141,7 +141,7 @@ def test_an_activation_losing_to_every_other_is_out_where_its_closest_comparison
         [0.9835, 0.9853, 0.9860, 0.9850, 0.9860],
         [0.9878, 0.9884, 0.9867, 0.9867, 0.9882],
     ])  # fmt: skip
-    result = decision.decide(decision.log_error(accuracy))
+    result = log_error.decide(log_error.log_error(accuracy))
     p_sigmoid = np.delete(result["p"][:, 0], 0)
     # Bonferroni's (K - 1) x its smallest p stays above alpha / 4, the level Holm's
     # step-down reaches once ELU and SELU are out ...
@@ -154,7 +154,7 @@ def test_an_activation_losing_to_every_other_is_out_where_its_closest_comparison
 def test_equal_activations_all_stay_with_probability_at_least_95_percent():
     rng = np.random.default_rng(8)
     y = rng.normal(-4.5, 0.07, (4_000, 6, 5)) + rng.normal(0, 0.05, (4_000, 1, 5))
-    left_out = ~decision.decide(y)["member"].all(axis=-1)
+    left_out = ~log_error.decide(y)["member"].all(axis=-1)
     assert left_out.mean() < 0.05 + 3 * math.sqrt(0.05 * 0.95 / 4_000)
 
 
@@ -162,16 +162,16 @@ def test_a_better_activation_is_kept_and_usually_singled_out_at_ten_seeds():
     rng = np.random.default_rng(9)
     accuracy = 0.989 + rng.normal(0, 0.00078, (2_000, 6, 10)) + rng.normal(0, 0.0005, (2_000, 1, 10))
     accuracy[:, 0] += 0.002
-    member = decision.decide(decision.log_error(np.round(accuracy, 4)))["member"]
+    member = log_error.decide(log_error.log_error(np.round(accuracy, 4)))["member"]
     assert member[:, 0].mean() > 0.99
     assert (member[:, 0] & ~member[:, 1:].any(axis=-1)).mean() > 0.9
 
 
 def test_failures_more_often_is_a_one_sided_exact_sign_test_on_discordant_seeds():
-    assert decision.more_failures_p([1, 1, 0, 0, 0], [0, 0, 0, 0, 0]) == pytest.approx(0.25)
-    assert decision.more_failures_p([1, 1, 1, 0, 1], [0, 1, 0, 0, 0]) == pytest.approx(
+    assert log_error.more_failures_p([1, 1, 0, 0, 0], [0, 0, 0, 0, 0]) == pytest.approx(0.25)
+    assert log_error.more_failures_p([1, 1, 1, 0, 1], [0, 1, 0, 0, 0]) == pytest.approx(
         stats.binomtest(3, 3, 0.5, alternative="greater").pvalue)  # fmt: skip
-    assert decision.more_failures_p([0, 0], [0, 0]) is None
+    assert log_error.more_failures_p([0, 0], [0, 0]) is None
 
 
 def test_power_is_scipys_noncentral_t_and_seeds_needed_reaches_it():

@@ -6,10 +6,9 @@ comparison (`verdict.Comparison`: the best set, every pair for pairwise.png, the
 one typed row per activation (`Row`, summary.csv's columns). The summary, the index, the
 sweep points, the tuned verdict, the figures and a notebook (`activation_comparison.load`)
 all read it; none of them calls the statistics again. Like statsmodels' `Results`, it holds
-numbers as plain attributes; the words are `verdict_text`'s (`.verdict` reads them from it).
-
-It lives in `reporting/` because the index and the tuned verdict, which are here, build
-and read it; results I/O may later get a sub-package of its own.
+numbers as plain attributes and no words: the headline and the figures a notebook asks
+for (`.verdict`, `.figure`) are `notebook.Result`'s, which reads them from `reporting` and
+`plotting`, above this room.
 """
 
 import dataclasses
@@ -19,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 import activations
-from activation_comparison.setup import extract, run_folder
+from activation_comparison.results import extract, history_files, run_folder
 from activation_comparison.setup.config import DEFAULTS, ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.setup.data import NUM_CLASSES
+from activation_comparison.setup.image_format import NUM_CLASSES
 from activation_comparison.verdict import sequential, verdict
 from activation_comparison.verdict.row_columns import VerdictRow
 
@@ -141,8 +140,8 @@ class FolderResult:
         if not saved:
             raise UsageError(f"{path} is not a results folder (it has no config.json): give a folder such as "
                              "results/<run name>/ that compare_activations.py wrote")  # fmt: skip
-        fingerprint = run_folder.histories_fingerprint(path)
-        return cls.of_records(run_folder.read_histories(path), recorded_margin(saved) if margin is None else margin,
+        fingerprint = history_files.histories_fingerprint(path)
+        return cls.of_records(history_files.read_histories(path), recorded_margin(saved) if margin is None else margin,
                               name=path.name, saved=saved, path=path, looks=looks, fingerprint=fingerprint)  # fmt: skip
 
     @property
@@ -181,13 +180,6 @@ class FolderResult:
         """Every pair of activations (pairwise.png's question, "which pairs differ?")."""
         return self.comparison.pairs
 
-    @property
-    def verdict(self) -> str:
-        """The headline: the one sentence a reader can quote."""
-        from activation_comparison.reporting import verdict_text
-
-        return verdict_text.headline(self.comparison, self.labels)
-
     def columns(self) -> list[str]:
         """summary.csv's columns: the binary accuracy only where a run recorded it."""
         binary = any(row.test_binary_accuracy_mean is not None for row in self.rows)
@@ -202,13 +194,6 @@ class FolderResult:
         columns = self.columns()
         return pandas.DataFrame([[row[column] for column in columns] for row in self.rows], columns=columns)
 
-    def figure(self, name: str):
-        """One of the folder's figures (plotting.FIGURES, e.g. "test_accuracy.png") as a
-        matplotlib Figure. A figure with nothing to show raises UsageError saying why."""
-        import plotting
-
-        return plotting.folder_figure(self, name if name.endswith(".png") else f"{name}.png")
-
 
 def load(path, margin: float | None = None, known: dict | None = None,
          looks: sequential.Progress | None = None) -> FolderResult:  # fmt: skip
@@ -217,7 +202,7 @@ def load(path, margin: float | None = None, known: dict | None = None,
     `known` (path -> result) holds the results a command has computed: one whose histories
     and margin have not changed since is returned as it is, so a command computes a
     folder's verdict at most once. `path` may also be a folder's extract
-    (`setup.extract`), whose result is that of the folder it was written from.
+    (`results.extract`), whose result is that of the folder it was written from.
     """
     path = Path(path)
     if path.is_file():
@@ -233,6 +218,6 @@ def load(path, margin: float | None = None, known: dict | None = None,
     saved = run_folder.read_json_or_refuse(path / "config.json") or {}
     wanted = recorded_margin(saved) if margin is None else margin
     previous = known.get(path)
-    if previous is None or previous.margin != wanted or previous.fingerprint != run_folder.histories_fingerprint(path):
+    if previous is None or previous.margin != wanted or previous.fingerprint != history_files.histories_fingerprint(path):
         known[path] = FolderResult.of(path, wanted, looks)
     return known[path]

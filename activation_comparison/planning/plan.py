@@ -6,7 +6,7 @@ and the wall time. The plan changes nothing: a folder that does not exist yet si
 no runs, and a run's lock is probed only where its lock file already exists.
 
 The time is the whole command's: its start-up, every run's parts and each folder's
-summary, costed by `reporting.run_costs` from the runs recorded under --results-dir where
+summary, costed by `planning.run_costs` from the runs recorded under --results-dir where
 they tell a part, else from its measured defaults. With --seeds auto a folder's looks are
 retaken from its ended runs (`verdict.sequential`), so a partly run folder is planned from
 where it stands: its next look, and the most it can still spend.
@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from activation_comparison.reporting import run_costs
-from activation_comparison.setup import data, run_folder, storage
+from activation_comparison.planning import run_costs
+from activation_comparison.setup import data
+from activation_comparison.results import history_files, run_folder, storage
 from activation_comparison.setup.config import AUTO, ExperimentConfig, UsageError, margin_fraction
-from activation_comparison.setup.run_folder import FINAL_STATUSES, RunPaths
+from activation_comparison.results.run_folder import FINAL_STATUSES, RunPaths
 from activation_comparison.verdict import sequential, verdict
 
 # Both named datasets have 60,000 training images, so a plan needs to load only --data.
@@ -158,7 +159,7 @@ def auto_progress(config: ExperimentConfig, run_dir: Path, control: str | None =
     saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
     design = saved.get("design") or sequential.design(config.activations, config.max_seeds, margin_fraction(config.margin),
                                                       control=control)  # fmt: skip
-    histories = run_folder.read_histories(run_dir) if run_dir.is_dir() else []
+    histories = history_files.read_histories(run_dir) if run_dir.is_dir() else []
     scores, failed = verdict.failures_and_scores(histories, design["activations"])
     return design, sequential.replay(scores, failed, design)
 

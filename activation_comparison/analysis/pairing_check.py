@@ -14,7 +14,7 @@ without an epoch-0 row (--no-diagnostics) cannot be checked, and are named.
 import math
 from dataclasses import dataclass
 
-from activation_comparison.reporting import report
+from activation_comparison.results.folder_result import activation_order
 
 # Epoch-0 columns that depend only on the initial weights and the probe images (not the
 # clip, which can differ in another sweep, nor the wall-clock time).
@@ -77,7 +77,7 @@ def check_pairing(folders) -> PairingCheck:
             runs.setdefault((record["activation"], int(record["seed"])), []).append(
                 (folder.name, initial_state(record))
             )
-    order = report.activation_order(name for name, _ in runs)
+    order = activation_order(name for name, _ in runs)
     checked, differ, rounding, unchecked = [], [], [], []
     for (name, seed), states in sorted(runs.items(), key=lambda item: (order.index(item[0][0]), item[0][1])):
         if len(states) < 2:

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from activation_comparison.setup import run_folder, storage
+from activation_comparison.results import history_files, run_folder, storage
 from activation_comparison.setup.config import ExperimentConfig
 from activation_comparison.setup.errors import UsageError
-from activation_comparison.setup.run_folder import RunPaths
+from activation_comparison.results.run_folder import RunPaths
 
 FORMAT = "activation-comparison run folder extract"
 VERSION = 1
@@ -44,7 +44,7 @@ ENCODED = ("misclassified", "predicted")
 @dataclass(frozen=True)
 class Extract:
     """A folder as its extract holds it: its name, its config.json and its ended runs
-    (history records as `run_folder.read_histories` returns them, predictions included)."""
+    (history records as `history_files.read_histories` returns them, predictions included)."""
 
     folder: str
     config_json: dict
@@ -147,7 +147,7 @@ def extract_lines(run_dir: Path) -> tuple[list[str], int]:
         raise UsageError(f"{run_dir}/config.json holds settings this code does not know ({error})") from None
     if named != run_dir.name:
         raise UsageError(f"{run_dir} is named for other settings than its config.json's ({named}); give it its name back")
-    runs = run_folder.read_histories(run_dir)
+    runs = history_files.read_histories(run_dir)
     started = len(list((run_dir / "histories").glob("*.json")))
     labels = next((np.asarray(run["test_predictions"]["label"]) for run in runs if "test_predictions" in run), None)
     header = {"format": FORMAT, "version": VERSION, "folder": run_dir.name, "runs": len(runs),
@@ -226,7 +226,7 @@ def matches(run_dir: Path, extract: Extract) -> bool:
     saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
     ours = {key: value for key, value in extract.config_json.items() if key != SUMMARY_KEY}
     theirs = {key: value for key, value in saved.items() if key != SUMMARY_KEY}
-    return ours == theirs and same_runs(run_folder.read_histories(run_dir), extract.runs)
+    return ours == theirs and same_runs(history_files.read_histories(run_dir), extract.runs)
 
 
 def already_there(extract: Extract, results_dir: Path) -> bool:
@@ -256,7 +256,7 @@ def rebuild(extract: Extract, results_dir: Path) -> tuple[Path, bool]:
         (building / "histories").mkdir(parents=True)
         (building / "checkpoints").mkdir()
         for record in extract.runs:
-            run_folder.write_history(RunPaths.of(building, record["activation"], record["seed"]), config, record)
+            history_files.write_history(RunPaths.of(building, record["activation"], record["seed"]), config, record)
         storage.write_json(building / "config.json", extract.config_json)
         building.rename(run_dir)
     except OSError as error:

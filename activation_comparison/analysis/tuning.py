@@ -31,18 +31,7 @@ The rate chosen on all seeds, how often the leave-one-out choices agree with it,
 choice by validation accuracy (highest median of the best epoch's val_accuracy; a diverged
 run at chance) are reported as checks on the choice, not used by the verdict.
 
-Whether tuning changes the verdict is measured, not read off two labels (a change in
-significance is not itself significant): for activation a against the tuned reference r
-(the top of the tuned best set), per seed,
-
-    delta_s = (tuned_a,s - tuned_r,s) - (fixed_a,s - fixed_r,s)
-
-with "fixed" the folder at the default learning rate (or, where no folder has it, the
-nearest rate on a log scale, the smaller on a tie), over the seeds that have all four
-numbers (diverged runs at chance); its mean and 95% t interval. delta lies in [-2, 2]: the
-difference of two differences of accuracies. Where the deltas have no spread there is no
-interval (a standard error of 0 is no proof); where no seed's rate changed for either
-activation, delta is 0 by construction.
+Whether tuning changes the verdict is measured by `gap_change`.
 
 Pairs across folders are valid only if the same seed starts the same way at every rate;
 `pairing_check` checks it from each run's epoch-0 diagnostics.
@@ -55,15 +44,15 @@ from functools import cached_property
 import numpy as np
 
 import activations
-from activation_comparison.setup import config
-from activation_comparison.reporting.folder_result import SUMMARY_COLUMNS, FolderResult, activation_order
-from activation_comparison.verdict import statistics, verdict
-from activation_comparison.setup.data import NUM_CLASSES
-from activation_comparison.reporting.pairing_check import PairingCheck, check_pairing, initial_state_text
+from activation_comparison.setup import config, declarations
+from activation_comparison.results.folder_result import SUMMARY_COLUMNS, FolderResult, activation_order
+from activation_comparison.verdict import verdict
+from activation_comparison.setup.image_format import NUM_CLASSES
+from activation_comparison.analysis.gap_change import gap_changes
+from activation_comparison.analysis.pairing_check import PairingCheck, check_pairing, initial_state_text
 
 SETTING = "learning_rate"
 DEFAULT_RATE = config.DEFAULTS[SETTING]
-GAP_CHANGE_BOUNDS = (-2.0, 2.0)
 
 # The columns tuned_learning_rate.csv adds before the summary's (`SUMMARY_COLUMNS`).
 TUNING_COLUMNS = [
@@ -130,7 +119,7 @@ def rate_of(folder) -> float:
 
 def rate_text(rate: float | None) -> str:
     """'0.001', '0.0003'; '–' for no rate."""
-    return "–" if rate is None else config.exact_number(rate)
+    return "–" if rate is None else declarations.exact_number(rate)
 
 
 def best_row(record: dict) -> dict | None:
@@ -221,48 +210,6 @@ def fixed_rate(rates: list[float]) -> float | None:
     if DEFAULT_RATE in rates:
         return DEFAULT_RATE
     return min(rates, key=lambda rate: (abs(math.log(rate / DEFAULT_RATE)), rate))
-
-
-def gap_changes(tuned: dict[str, dict[int, float]], fixed: dict[str, dict[int, float]], reference: str | None,
-                tuned_rates: dict[str, dict[int, float]], fixed_at: float | None) -> dict[str, dict]:  # fmt: skip
-    """Per activation against `reference`: mean delta_s (module docstring), its 95% t
-    interval, the seeds it rests on, the mean gaps it compares, and on how many of those
-    seeds either activation's tuned rate differs from the fixed one.
-
-    `tuned` and `fixed` are activation -> {seed: accuracy} (`verdict.ranking_accuracies`),
-    `tuned_rates` activation -> {seed: chosen rate}.
-    """
-    changes = {}
-    for name in tuned:
-        row = dict.fromkeys(("gap_reference", "gap_fixed_mean", "gap_tuned_mean", "gap_change", "gap_change_ci95_low",
-                             "gap_change_ci95_high", "gap_change_seeds", "gap_change_seeds_rate_changed"))  # fmt: skip
-        changes[name] = row
-        if reference is None:
-            continue
-        row["gap_reference"] = reference
-        if name == reference:
-            continue
-        seeds = sorted(set(tuned[name]) & set(tuned[reference])
-                       & set(fixed.get(name, {})) & set(fixed.get(reference, {})))  # fmt: skip
-        row["gap_change_seeds"] = len(seeds)
-        if not seeds:
-            continue
-        tuned_gaps = np.array([tuned[name][seed] - tuned[reference][seed] for seed in seeds])
-        fixed_gaps = np.array([fixed[name][seed] - fixed[reference][seed] for seed in seeds])
-        deltas = np.round(tuned_gaps - fixed_gaps, statistics.DECIMALS)
-        row.update(
-            gap_tuned_mean=float(tuned_gaps.mean()),
-            gap_fixed_mean=float(fixed_gaps.mean()),
-            gap_change=float(deltas.mean()),
-            gap_change_seeds_rate_changed=sum(
-                tuned_rates[name][seed] != fixed_at or tuned_rates[reference][seed] != fixed_at for seed in seeds
-            ),
-        )
-        if statistics.has_spread(deltas):
-            row["gap_change_ci95_low"], row["gap_change_ci95_high"] = statistics.t_interval(
-                deltas, bounds=GAP_CHANGE_BOUNDS
-            )
-    return changes
 
 
 def group_name(folders) -> str:
