@@ -103,7 +103,7 @@ def test_the_readme_commands_are_found():
     found = [arguments for _, arguments in commands((ROOT / "README.md").read_text(encoding="utf-8"))]
     assert ["--epochs", "1", "--train-limit", "3000"] in found
     assert ["--epochs", "12"] in found
-    assert ["--epochs", "4", "--seeds", "auto", "--workers", "2"] in found
+    assert ["--epochs", "12", "--seeds", "auto", "--max-seeds", "10"] in found
 
 
 def test_a_command_split_over_lines_is_joined_and_placeholders_are_left_out():
