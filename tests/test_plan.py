@@ -1,6 +1,7 @@
 """`--plan`: per run folder, the runs to train, finished and locked, and the wall time, from
 hand-made histories; it trains nothing, loads no named dataset and writes nothing."""
 
+import dataclasses
 import json
 import re
 
@@ -258,3 +259,12 @@ def test_an_auto_folder_that_has_stopped_has_nothing_to_train(tmp_path, capsys):
     rows, _ = plan(tmp_path, capsys, *AUTO_FLAGS)
     folder = tmp_path / ExperimentConfig(**AUTO).run_name()
     assert rows == {f"{folder}, stopped at 3 seeds (one remains)": {"to train": 0, "finished": 9, "locked": 0, "time": "-"}}
+
+
+def test_each_activation_costs_its_measured_multiple_of_relus_epochs(tmp_path, capsys, monkeypatch):
+    cnn = dataclasses.replace(run_costs.DEFAULTS["cnn"], activations={"gelu": (2.0, 1.5)})
+    monkeypatch.setitem(run_costs.DEFAULTS, "cnn", cnn)
+    # ReLU: 4 + 36 + 2 x 30 = 100 s; GELU: 4 + 2 x 36 + 2 x 1.5 x 30 = 166 s; the summary 5 s, the start 10 s.
+    rows, out = plan(tmp_path, capsys, "--epochs", "3", "--activations", "relu", "gelu")
+    assert [row["time"] for row in rows.values()] == ["4.5 min"]
+    assert "about 4.7 min (281 s)" in out

@@ -144,11 +144,14 @@ def training_seconds(run_seconds: list[float], at_once: int) -> float:
 
 
 def count_row(label: str, states: list[tuple[str, int]], cost: run_costs.RunCost, config: ExperimentConfig,
-              at_once: int) -> Row:  # fmt: skip
-    """A row of the runs in `states`, with the summary of the folder they are in."""
+              at_once: int, activations: list[str | None] | None = None) -> Row:  # fmt: skip
+    """A row of the runs in `states` (of `activations`, in the same order), with the summary
+    of the folder they are in."""
     names = [state for state, _ in states]
-    train = [saved for state, saved in states if state in ("train", "retrain")]
-    seconds = training_seconds([cost.seconds(config.epochs - saved) for saved in train], at_once)
+    activations = activations or [None] * len(states)
+    train = [(saved, activation) for (state, saved), activation in zip(states, activations)
+             if state in ("train", "retrain")]  # fmt: skip
+    seconds = training_seconds([cost.seconds(config.epochs - saved, activation) for saved, activation in train], at_once)
     seconds += run_costs.summary_seconds(config.model, len(states))
     return Row(label, len(train), names.count("retrain"), names.count("finished"), names.count("locked"), seconds)
 
@@ -170,7 +173,7 @@ def folder_rows(config: ExperimentConfig, run_dir: Path, cost: run_costs.RunCost
     for the most the looks can still take (none once the looks have stopped)."""
     def row(label: str, runs) -> Row:
         states = [run_state(run_dir, name, seed, force) for name, seed in runs]
-        return count_row(label, states, cost, config, at_once)
+        return count_row(label, states, cost, config, at_once, [name for name, _ in runs])
 
     if config.seeds != AUTO:
         return [row(str(run_dir), [(name, seed) for seed in range(config.seeds) for name in config.activations])]

@@ -42,6 +42,11 @@ class NetworkCosts:
     run_fixed: float
     summary: float
     slots: dict = field(default_factory=dict)
+    # activation -> (first epoch, later epochs) as a multiple of ReLU's; 1 for any other.
+    activations: dict = field(default_factory=dict)
+
+    def factors(self, activation: str | None) -> tuple[float, float]:
+        return self.activations.get(activation, (1.0, 1.0))
 
     def epoch(self, images: int) -> float:
         return self.epoch_fixed + self.per_image * images
@@ -57,12 +62,17 @@ class NetworkCosts:
 # measurable there): an epoch of 55,000 images 1.35 s (ReLU) to 1.8 s (GELU), its first
 # 2.7-3.5 s. One thread alone: the CNN's epochs 1.31 times as long; two workers of one
 # thread each: the CNN's 2.0 times, the MLP's 1.0-1.34 (its sweep). The MLP alone with one
-# thread was not measured: taken as its workers'.
+# thread was not measured: taken as its workers'. The parts above are ReLU's; each other
+# activation's epochs are a multiple of them, the medians of the published 12-epoch run (36
+# runs, 432 epochs: GELU's first epoch takes twice ReLU's) and of the MLP sweep (90 runs).
 DEFAULTS = {
     "cnn": NetworkCosts(epoch_fixed=0.3, per_image=3.9e-4, first_fixed=0.9, first_per_image=4.4e-4, run_fixed=2.7,
-                        summary=2.3, slots={(2, 1): 1.0, (1, 1): 1.31, (1, 2): 2.0}),  # fmt: skip
+                        summary=2.3, slots={(2, 1): 1.0, (1, 1): 1.31, (1, 2): 2.0},
+                        activations={"sigmoid": (1.12, 1.13), "elu": (1.03, 1.01), "leaky_relu": (1.01, 1.05),
+                                     "selu": (1.14, 1.20), "gelu": (1.92, 1.19)}),  # fmt: skip
     "mlp": NetworkCosts(epoch_fixed=0.05, per_image=2.6e-5, first_fixed=1.4, first_per_image=3.0e-5, run_fixed=0.55,
-                        summary=4.0, slots={(2, 1): 1.0, (1, 1): 1.3, (1, 2): 1.3}),  # fmt: skip
+                        summary=4.0, slots={(2, 1): 1.0, (1, 1): 1.3, (1, 2): 1.3},
+                        activations={"gelu": (1.15, 1.17)}),  # fmt: skip
 }
 # A process's start-up: starting Python, importing TensorFlow and Keras, loading MNIST,
 # and the warm-up of its first model. Worker processes start in parallel, each paying its own.
@@ -97,6 +107,7 @@ class RunRecord:
     first: float | None
     later: tuple
     fixed: float | None
+    activation: str | None = None
 
 
 def run_record(history: dict, key: tuple, images: int | None, cores: int) -> RunRecord | None:
@@ -113,7 +124,7 @@ def run_record(history: dict, key: tuple, images: int | None, cores: int) -> Run
     if history.get("test_seconds") is not None:
         before = history["epochs"][0]
         fixed = history["test_seconds"] + ((before.get("diagnostics_seconds") or 0.0) if before.get("epoch") == 0 else 0.0)
-    return RunRecord(key, images, threads, at_once, cores, first, later, fixed)
+    return RunRecord(key, images, threads, at_once, cores, first, later, fixed, history.get("activation"))
 
 
 def slot_factor(model: str, threads: int, at_once: int, cores: int) -> float:
@@ -141,19 +152,22 @@ class Slot:
 @dataclass(frozen=True)
 class RunCost:
     """A planned run's parts in seconds (its first epoch, each later one, its fixed part),
-    and for each part where it came from."""
+    ReLU's, and for each part where it came from; `factors` (activation -> first, later)
+    carry the epochs to another activation."""
 
     first: float
     epoch: float
     fixed: float
     sources: dict
+    factors: dict = field(default_factory=dict)
 
-    def seconds(self, epochs: int, first_included: bool = True) -> float:
-        """A run of `epochs` epochs; a resumed run's first epoch is no longer its first,
-        but its model is still compiled again."""
+    def seconds(self, epochs: int, activation: str | None = None) -> float:
+        """A run of `activation` for `epochs` epochs; a resumed run's first epoch is no
+        longer its first, but its model is still compiled again."""
         if epochs <= 0:
             return self.fixed + RUN_UNTIMED_SECONDS
-        return self.fixed + RUN_UNTIMED_SECONDS + self.first + (epochs - 1) * self.epoch
+        first, later = self.factors.get(activation, (1.0, 1.0))
+        return self.fixed + RUN_UNTIMED_SECONDS + first * self.first + (epochs - 1) * later * self.epoch
 
 
 def recorded(count: int, noun: str) -> str:
@@ -168,7 +182,8 @@ def run_cost(key: tuple, images: int, slot: Slot, records: list[RunRecord]) -> R
     """A run's parts for `images` images per epoch in `slot`, from the `records` of the
     same `key` where they tell the part, else from `DEFAULTS`. An epoch is taken only from
     records of comparable size, carried to these images along the defaults' fixed and
-    per-image parts; records made in other slots are scaled by `slot_factor`."""
+    per-image parts; records made in other slots are scaled by `slot_factor`, and each record's epochs are
+    taken back to ReLU's by its activation's factors."""
     network = network_costs(key[0])
     target = slot_factor(key[0], slot.threads, slot.at_once, slot.cores)
     same = [record for record in records if record.key == key]
@@ -178,9 +193,9 @@ def run_cost(key: tuple, images: int, slot: Slot, records: list[RunRecord]) -> R
         return target / slot_factor(key[0], record.threads, record.at_once, record.cores)
 
     firsts = [record.first * scale(record) * network.first(images) / network.first(record.images)
-              for record in comparable if record.first is not None]  # fmt: skip
+              / network.factors(record.activation)[0] for record in comparable if record.first is not None]  # fmt: skip
     epochs = [seconds * scale(record) * network.epoch(images) / network.epoch(record.images)
-              for record in comparable for seconds in record.later]  # fmt: skip
+              / network.factors(record.activation)[1] for record in comparable for seconds in record.later]  # fmt: skip
     # Where only one kind of epoch is recorded, the other keeps the defaults' ratio to it.
     first = statistics.median(firsts) if firsts else None
     epoch = statistics.median(epochs) if epochs else None
@@ -197,7 +212,7 @@ def run_cost(key: tuple, images: int, slot: Slot, records: list[RunRecord]) -> R
         fixed, sources["fixed"] = statistics.median(fixed_parts), recorded(len(fixed_parts), "run")
     else:
         fixed, sources["fixed"] = network.run_fixed * target, "the default"
-    return RunCost(first, epoch, fixed, sources)
+    return RunCost(first, epoch, fixed, sources, network.activations)
 
 
 def start_seconds(at_once: int, ray: bool) -> float:
