@@ -102,6 +102,7 @@ COMPARISONS = [
 
 BLOCKS = [
     Block("docs/results.md", "five-seed verdict", "five-seed", lambda facts: facts["verdict_block"]),
+    Block("docs/results.md", "twelve-epoch verdict", "twelve-epochs-seed-0", lambda facts: facts["verdict_block"]),
     Block("docs/results.md", "twelve epochs, seed 0", "twelve-epochs-seed-0", seed_zero_table),
     Block("docs/results.md", "clip sweep", "clip-sweep", clip_table),
     Block("docs/results.md", "clip sweep verdicts", "clip-sweep", clip_verdicts),
