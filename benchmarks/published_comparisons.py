@@ -61,6 +61,28 @@ def seed_zero_numbers(facts: dict) -> dict:
     }  # fmt: skip
 
 
+def twelve_epoch_numbers(facts: dict) -> dict:
+    """The 12-epoch run: seed 0's numbers, and over every seed an activation ran, the
+    diagnostics that say why each one left (ranges over its seeds; ratios paired by seed)."""
+    runs = facts["runs"]
+    start = {name: {seed: row_at(run, 0) for seed, run in seeds.items()} for name, seeds in runs.items()}
+    end = {name: {seed: row_at(run) for seed, run in seeds.items()} for name, seeds in runs.items()}
+
+    def lowest_val_loss(run: dict) -> float:
+        return min(row["val_loss"] for row in run["epochs"] if row["epoch"] >= 1)
+
+    return seed_zero_numbers(facts) | {
+        "all_conv1_below_relu": low_high(start["relu"][seed]["grad_norm_conv1"] / row["grad_norm_conv1"]
+                                         for seed, row in start["sigmoid"].items()),
+        "best_epochs": {name: low_high(run["best_epoch"] for run in seeds.values()) for name, seeds in runs.items()},
+        "final_train_loss": {name: low_high(row["loss"] for row in rows.values()) for name, rows in end.items()},
+        "lowest_val_loss": {name: low_high(map(lowest_val_loss, seeds.values())) for name, seeds in runs.items()},
+        "dense_std_end": {name: low_high(row["act_std_act_dense1"] for row in rows.values()) for name, rows in end.items()},
+        "dense_dead_pct_end": {name: low_high(100 * row["dead_fraction_act_dense1"] for row in rows.values())
+                               for name, rows in end.items()},
+    }  # fmt: skip
+
+
 def seed_zero_table(facts: dict) -> str:
     lines = ["| activation | test accuracy | test loss | best epoch |", "|---|---|---|---|"]
     for name in facts["rows"]:  # In the summary's order.
