@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import compare_activations  # noqa: E402
+from activation_comparison import matrix  # noqa: E402
+from activation_comparison.setup import tasks  # noqa: E402
+from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
 from published_comparisons import (  # noqa: E402
     clip_numbers, clip_table, clip_verdicts, five_seed_numbers, gelu_paper_numbers, gelu_paper_table,
     seed_zero_table, twelve_epoch_numbers,
@@ -55,11 +58,27 @@ class Comparison:
     recorded: str | None = None  # test accuracies only, for a folder whose runs were not kept
     derive: Callable[[dict], dict] | None = None  # numbers of its own beyond the summary's
 
+    def options(self):
+        return compare_activations.build_parser().parse_args(shlex.split(self.command.removeprefix("python compare_activations.py")))
+
+    def task_folders(self) -> list[tuple[tasks.Task, ExperimentConfig, str]]:
+        """A `--tasks` matrix's task folders, as `tasks-<set>/<task>/<run folder>`; none otherwise."""
+        options = self.options()
+        if not options.tasks:
+            return []
+        names = ExperimentConfig(activations=tuple(name for item in options.activations for name in item.split(",") if name)).activations
+        return [(task, config, str(matrix.matrix_folder(Path(), names) / task.name / config.run_name()))
+                for task in tasks.named(options.tasks)
+                for config in [ExperimentConfig(**tasks.settings(task, names))]]  # fmt: skip
+
     def configs(self):
-        arguments = shlex.split(self.command.removeprefix("python compare_activations.py"))
-        return compare_activations.configs_from_arguments(compare_activations.build_parser().parse_args(arguments))
+        if self.task_folders():
+            return [config for _, config, _ in self.task_folders()]
+        return compare_activations.configs_from_arguments(self.options())
 
     def folders(self) -> list[str]:
+        if self.task_folders():
+            return [folder for _, _, folder in self.task_folders()]
         return [config.run_name() for config in self.configs()]
 
 
@@ -83,7 +102,7 @@ class Figure:
     document: str  # the published file
     comparison: str
     figure: str  # its name in the folder (plotting.FIGURES) or in the index
-    folder: str | None = None  # None: an index figure
+    folder: str | None = None  # None: an index figure; "cross-task": the task matrix's profile
 
 
 COMPARISONS = [
