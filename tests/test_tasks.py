@@ -6,12 +6,21 @@ import dataclasses
 import importlib.util
 import json
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
 import activations
 import compare_activations as ca
+from activation_comparison.reporting import cross_task_text
+from activation_comparison.results import extract
 from activation_comparison.setup import datasets, tasks
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import published_comparisons  # noqa: E402
+import published_facts  # noqa: E402
+import published_numbers  # noqa: E402
 
 FULL_MATRIX_HOURS = 4.0
 
@@ -128,3 +137,15 @@ def test_the_small_tasks_run_end_to_end_and_give_a_cross_task_summary(tmp_path, 
     text = (folder / "cross-task" / "summary.md").read_text()
     assert text.startswith("# Across tasks: each activation against ReLU") and "performance_profile.png" in text
     assert (folder / "cross-task" / "performance_profile.png").stat().st_size > 10_000
+    # Published from its task folders' extracts, the matrix recomputes the same cross-task verdict.
+    published = tmp_path / "published"
+    for run_dir in folder.glob("*/auto-*"):
+        extract.write(run_dir, published / f"{run_dir.relative_to(tmp_path)}.jsonl")
+    comparison = published_numbers.Comparison(
+        "small tasks", "python compare_activations.py --tasks digits mnist1d --activations relu gelu tanh",
+        derive=published_comparisons.cross_task_numbers)  # fmt: skip
+    source = published_facts.load(comparison, published)
+    assert not source.missing, source.missing
+    facts = source.facts()
+    assert cross_task_text.summary_markdown(facts["cross_task"], [cross_task_text.PROFILE_FIGURE]) == text
+    assert published_comparisons.cross_task_block(facts) in text
