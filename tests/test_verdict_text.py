@@ -94,3 +94,21 @@ def test_the_looks_note_counts_the_runs_against_the_plans_most_and_the_next_look
     assert "the look at 5 seeds needs 3 more runs" in note  # ReLU's seed 4, GELU's 3 and 4.
     assert "Runs spent: 9 of the 60 the plan could spend" in note
     assert "a fixed design that reached the same last look would have made 9" in note
+
+
+def test_a_stop_within_the_margin_says_at_which_level_and_why_the_tables_bounds_are_wider():
+    from activation_comparison.verdict import sequential, verdict
+
+    # Two close activations and three far below: the two are within a 2 pp margin of each
+    # other at the first look's level, a looser level than the table's over five activations.
+    means = {"relu": 0.9890, "gelu": 0.9889, "elu": 0.90, "selu": 0.90, "tanh": 0.90}
+    rng = np.random.default_rng(0)
+    records = [record(name, seed, round(mean + rng.normal(0, 0.0003), 4))
+               for name, mean in means.items() for seed in range(3)]  # fmt: skip
+    plan = sequential.design(list(means), 20, 0.02)
+    result = verdict.compare(records, list(means), 0.02, design=plan)
+    assert result.progress.looks[-1].stop == "within the margin"
+    note = verdict_notes.looks_note(result, {name: name for name in means})
+    share = result.progress.looks[-1].alpha
+    assert f"it stopped (the 2 still in were within 2 pp of each other at that look's share of alpha, {share:.2g}; " \
+           f"the bounds below are simultaneous over all 5 activations, at {result.level:.3g} a comparison" in note

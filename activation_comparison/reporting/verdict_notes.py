@@ -53,7 +53,8 @@ def looks_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str | 
     steps = []
     for look in progress.looks:
         left = join_words([labels.get(name, name) for name in look.left]) if look.left else "nobody"
-        steps.append(f"at {look.seeds} seeds {left} left" + (f" and it stopped ({look.stop})" if look.stop else ""))
+        steps.append(f"at {look.seeds} seeds {left} left" + (f" and it stopped ({stop_text(look, comparison)})"
+                                                            if look.stop else ""))  # fmt: skip
     state = ""
     if not progress.finished:
         state = (f"; it is still running: the look at {next_look(progress)} seeds needs "
@@ -65,6 +66,22 @@ def looks_note(comparison: verdict.Comparison, labels: dict[str, str]) -> str | 
         f"{progress.runs_spent} of the {progress.most_runs} the plan could spend; a fixed design that "
         f"reached the same last look would have made {fixed}."
     )
+
+
+def stop_text(look, comparison: verdict.Comparison) -> str:
+    """Why the looks stopped. "Within the margin" is judged at that look's share of alpha
+    among the activations still in; where that level is looser than the table's bounds
+    (simultaneous over every activation at the whole alpha), those may still reach below
+    the margin, and the words say why."""
+    if look.stop != "within the margin":
+        return look.stop
+    still_in = len(comparison.progress.still_in)  # A stop is the last look taken.
+    words = (f"the {still_in} still in were within {margin_text(comparison.margin)} of each other at that look's "
+             f"share of alpha, {look.alpha:.2g}")  # fmt: skip
+    if comparison.level < look.alpha / max(still_in * (still_in - 1), 1):
+        words += (f"; the bounds below are simultaneous over all {len(comparison.rows)} activations, at "
+                  f"{comparison.level:.3g} a comparison, so they are wider")  # fmt: skip
+    return words
 
 
 def next_look(progress) -> int:
