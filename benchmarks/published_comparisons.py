@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import activations  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
 from activation_comparison.analysis import sweeps  # noqa: E402
+from activation_comparison.planning import plan  # noqa: E402
 from activation_comparison.reporting import cross_task_text, report, results_index  # noqa: E402
 from activation_comparison.setup import tasks  # noqa: E402
 from activation_comparison.setup.config import margin_fraction  # noqa: E402
@@ -216,3 +217,19 @@ def cross_task_numbers(facts: dict) -> dict:
 def cross_task_block(facts: dict) -> str:
     """cross-task/summary.md's verdict and table, as the summary writes them."""
     return "\n".join(cross_task_text.summary_markdown(facts["cross_task"], []).split("\n")[2:]).split("\n\nEach cell")[0] + "\n"
+
+
+def task_matrix_table(facts: dict) -> str:
+    """Per task of the matrix: its budget and margin, where its looks stopped, the runs they
+    spent against the most, and its best set."""
+    lines = ["| task | network and data | budget | margin | looks stopped at | runs (most) | best set |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name, folder in facts["folders"].items():
+        task, result, config = tasks.get(Path(name).parts[1]), folder["result"], folder["config"]
+        images = plan.epoch_images(result.saved["data"]["train_images"], config)
+        seeds = max(int(history["seed"]) for history in folder["histories"]) + 1
+        most = len(result.design["activations"]) * result.design["max_seeds"]
+        best = ", ".join(short_label(activation) for activation in result.comparison.best_set)
+        lines.append(f"| `{task.name}` | {task.description} | {config.epochs} epochs of {images:,} | {task.margin:g} pp "
+                     f"| {seeds} seeds | {len(folder['histories'])} ({most}) | {best} |")  # fmt: skip
+    return "\n".join(lines)
