@@ -173,14 +173,19 @@ def given_flags(argv: list[str]) -> dict[str, str]:
     return {dest: flag[dest] for dest, value in vars(options).items() if value is not marker}
 
 
+def activation_names(options) -> tuple[str, ...]:
+    """--activations as names, a set's name (`wide`) and commas expanded."""
+    return config.ExperimentConfig(activations=tuple(
+        name for item in options.activations for name in item.split(",") if name)).activations
+
+
 def run_tasks(options, argv: list[str]) -> int:
     """--tasks: the matrix's plan, or its runs and cross-task summary."""
     matrix.refuse_definition_flags(given_flags(argv))
     execution.check_options(options.threads, options.workers, options.ray, options.gpus_per_run)
     if options.tensorboard:
         tensorboard_log.check_installed()
-    names = config.ExperimentConfig(activations=tuple(
-        name for item in options.activations for name in item.split(",") if name)).activations
+    names = activation_names(options)
     threads = execution.threads_per_run(options.threads, options.workers, options.ray is not None)
     if options.plan:
         print(matrix.plan_text(options.tasks, names, Path(options.results_dir), threads or hardware.cores(),

@@ -43,6 +43,11 @@ def matrix_folder(results_dir: Path, names) -> Path:
     return Path(results_dir) / f"tasks-{activations.set_name(names)}"
 
 
+def task_run_dir(folder: Path, task: tasks.Task, config: ExperimentConfig) -> Path:
+    """A task's run folder inside the matrix's `folder`: `<task>/<run folder>`."""
+    return Path(folder) / task.name / config.run_name()
+
+
 def task_configs(task_names, names) -> list[tuple[tasks.Task, ExperimentConfig]]:
     """Each task with its checked config; a dataset that cannot load offline is refused
     here, in one line naming what to install, before anything trains."""
@@ -68,21 +73,26 @@ def run_matrix(task_names, names, results_dir: Path, make_runner, threads: int |
         data = datasets.load(task.dataset)
         runner = make_runner(data)
         try:
-            experiment.run_experiment(config, data, folder / task.name, force=force, command=command, runner=runner,
+            experiment.run_experiment(config, data, task_run_dir(folder, task, config).parent, force=force, command=command, runner=runner,
                                       threads=threads, control=tasks.CONTROL)  # fmt: skip
         finally:
             runner.close()
-    return write_cross_task(folder, [(task, folder / task.name / config.run_name()) for task, config in configs])
+    return write_cross_task(folder, [(task, task_run_dir(folder, task, config)) for task, config in configs])
+
+
+def cross_task_result(task_records: list[tuple[tasks.Task, list[dict], dict]]) -> cross_task_verdict.CrossTask:
+    """The cross-task verdict of each task's (task, run records, config.json): a run folder's
+    or an extract's."""
+    inputs = [cross_task_verdict.TaskInput(task.name, margin_fraction(task.margin), records, saved.get("design"))
+              for task, records, saved in task_records]  # fmt: skip
+    return cross_task_verdict.compare_tasks(inputs, tasks.CONTROL)
 
 
 def write_cross_task(folder: Path, task_folders: list[tuple[tasks.Task, Path]]) -> Path:
     """`cross-task/`: summary.md, summary.csv and the performance profile, from the task folders alone."""
-    inputs = []
-    for task, run_dir in task_folders:
-        saved = run_folder.read_json_or_refuse(run_dir / "config.json") or {}
-        inputs.append(cross_task_verdict.TaskInput(task.name, margin_fraction(task.margin), history_files.read_histories(run_dir),
-                                                   saved.get("design")))  # fmt: skip
-    result = cross_task_verdict.compare_tasks(inputs, tasks.CONTROL)
+    result = cross_task_result([(task, history_files.read_histories(run_dir),
+                                 run_folder.read_json_or_refuse(run_dir / "config.json") or {})
+                                for task, run_dir in task_folders])  # fmt: skip
     out = folder / CROSS_TASK
     out.mkdir(parents=True, exist_ok=True)
     rows = cross_task_text.csv_rows(result)
@@ -118,7 +128,7 @@ def plan_text(task_names, names, results_dir: Path, threads: int, cores: int, fo
     slot = run_costs.Slot(min(threads, cores), 1, cores)
     rows = []
     for task, config in task_configs(task_names, names):
-        run_dir = folder / task.name / config.run_name()
+        run_dir = task_run_dir(folder, task, config)
         task_rows = plan.folder_rows(config, run_dir, task_cost(task, config, run_dir, slot), 1, force,
                                       tasks.CONTROL)  # fmt: skip
         # A task whose looks have stopped has one row: it is both its next look and its most.

@@ -12,11 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import activations  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
 from activation_comparison.analysis import sweeps  # noqa: E402
-from activation_comparison.planning import plan  # noqa: E402
+from activation_comparison import matrix  # noqa: E402
 from activation_comparison.reporting import cross_task_text, report, results_index  # noqa: E402
 from activation_comparison.setup import tasks  # noqa: E402
-from activation_comparison.setup.config import margin_fraction  # noqa: E402
-from activation_comparison.verdict import cross_task_verdict  # noqa: E402
 from activation_comparison.verdict import verdict  # noqa: E402
 
 
@@ -197,39 +195,15 @@ def gelu_paper_table(facts: dict) -> str:
     return "\n".join(lines)
 
 
+
 def cross_task_numbers(facts: dict) -> dict:
     """The task matrix: its cross-task verdict, computed from the task folders' extracts as
     `cross-task/summary.md` is (folders named `tasks-<set>/<task>/<run folder>`)."""
-    inputs = []
-    for name, folder in facts["folders"].items():
-        task = tasks.get(Path(name).parts[1])
-        saved = folder["result"].saved or {}
-        inputs.append(cross_task_verdict.TaskInput(task.name, margin_fraction(task.margin), folder["histories"],
-                                                   saved.get("design")))  # fmt: skip
-    result = cross_task_verdict.compare_tasks(inputs, tasks.CONTROL)
-    column = {name: k for k, name in enumerate(result.names)}
-    return {"cross_task": result, "cross_task_headline": cross_task_text.headline(result),
-            "average_gain": {name: float(result.average["mean"][k]) for name, k in column.items()},
-            "mean_probability": {name: float(result.probability["mean"][k]) for name, k in column.items()},
-            "task_runs": {Path(name).parts[1]: len(folder["histories"]) for name, folder in facts["folders"].items()}}
+    return {"cross_task": matrix.cross_task_result([
+        (tasks.get(Path(name).parts[1]), folder["histories"], folder["result"].saved)
+        for name, folder in facts["folders"].items()])}  # fmt: skip
 
 
 def cross_task_block(facts: dict) -> str:
-    """cross-task/summary.md's verdict and table, as the summary writes them."""
-    return "\n".join(cross_task_text.summary_markdown(facts["cross_task"], []).split("\n")[2:]).split("\n\nEach cell")[0] + "\n"
-
-
-def task_matrix_table(facts: dict) -> str:
-    """Per task of the matrix: its budget and margin, where its looks stopped, the runs they
-    spent against the most, and its best set."""
-    lines = ["| task | network and data | budget | margin | looks stopped at | runs (most) | best set |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
-    for name, folder in facts["folders"].items():
-        task, result, config = tasks.get(Path(name).parts[1]), folder["result"], folder["config"]
-        images = plan.epoch_images(result.saved["data"]["train_images"], config)
-        seeds = max(int(history["seed"]) for history in folder["histories"]) + 1
-        most = len(result.design["activations"]) * result.design["max_seeds"]
-        best = ", ".join(short_label(activation) for activation in result.comparison.best_set)
-        lines.append(f"| `{task.name}` | {task.description} | {config.epochs} epochs of {images:,} | {task.margin:g} pp "
-                     f"| {seeds} seeds | {len(folder['histories'])} ({most}) | {best} |")  # fmt: skip
-    return "\n".join(lines)
+    """cross-task/summary.md's verdict and table."""
+    return "\n".join(cross_task_text.verdict_lines(facts["cross_task"])) + "\n"

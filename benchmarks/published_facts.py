@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 import plotting  # noqa: E402
 import recorded_verdict  # noqa: E402
-from activation_comparison import experiment, matrix  # noqa: E402
+from activation_comparison import experiment  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
-from activation_comparison.reporting import cross_task_text, report, verdict_text  # noqa: E402
+from activation_comparison.reporting import report, verdict_text  # noqa: E402
 from activation_comparison.results.folder_result import FolderResult, recorded_margin  # noqa: E402
 from activation_comparison.results import extract  # noqa: E402
 from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
@@ -106,16 +106,9 @@ class Source:
 
     def draw(self, figure, scratch: Path) -> Path:
         """The figure drawn from the extracts into `scratch`: a folder's figure as its summary
-        draws it, the performance profile as the cross-task summary draws it, an index figure
-        by rebuilding the folders and writing their index."""
+        draws it, an index figure by rebuilding the folders and writing their index."""
         target = scratch / self.comparison.name / Path(figure.document).name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if figure.folder == matrix.CROSS_TASK:
-            # As cross-task/summary.md draws it, from the task folders' verdict.
-            result = self.facts()["cross_task"]
-            drawing.save_figure(plotting.FIGURES[cross_task_text.PROFILE_FIGURE].draw(
-                result.profile_taus, result.profile, result.names), target)
-            return target
         if figure.folder is not None:
             folder = self.loaded[figure.folder]
             # As summary.md draws it: the settings that tell folders apart in its title.

@@ -59,26 +59,30 @@ class Comparison:
     derive: Callable[[dict], dict] | None = None  # numbers of its own beyond the summary's
 
     def options(self):
-        return compare_activations.build_parser().parse_args(shlex.split(self.command.removeprefix("python compare_activations.py")))
+        arguments = shlex.split(self.command.removeprefix("python compare_activations.py"))
+        return compare_activations.build_parser().parse_args(arguments)
 
-    def task_folders(self) -> list[tuple[tasks.Task, ExperimentConfig, str]]:
-        """A `--tasks` matrix's task folders, as `tasks-<set>/<task>/<run folder>`; none otherwise."""
+    def task_folders(self) -> list[tuple[ExperimentConfig, str]]:
+        """A `--tasks` matrix's task folders as its run writes them, `tasks-<set>/<task>/<run
+        folder>`, each with its config; none for another command."""
         options = self.options()
         if not options.tasks:
             return []
-        names = ExperimentConfig(activations=tuple(name for item in options.activations for name in item.split(",") if name)).activations
-        return [(task, config, str(matrix.matrix_folder(Path(), names) / task.name / config.run_name()))
-                for task in tasks.named(options.tasks)
-                for config in [ExperimentConfig(**tasks.settings(task, names))]]  # fmt: skip
+        names = compare_activations.activation_names(options)
+        folder = matrix.matrix_folder(Path(), names)
+        configs = [(task, ExperimentConfig(**tasks.settings(task, names))) for task in tasks.named(options.tasks)]
+        return [(config, str(matrix.task_run_dir(folder, task, config))) for task, config in configs]
 
     def configs(self):
-        if self.task_folders():
-            return [config for _, config, _ in self.task_folders()]
+        matrix_folders = self.task_folders()
+        if matrix_folders:
+            return [config for config, _ in matrix_folders]
         return compare_activations.configs_from_arguments(self.options())
 
     def folders(self) -> list[str]:
-        if self.task_folders():
-            return [folder for _, _, folder in self.task_folders()]
+        matrix_folders = self.task_folders()
+        if matrix_folders:
+            return [folder for _, folder in matrix_folders]
         return [config.run_name() for config in self.configs()]
 
 
@@ -102,7 +106,7 @@ class Figure:
     document: str  # the published file
     comparison: str
     figure: str  # its name in the folder (plotting.FIGURES) or in the index
-    folder: str | None = None  # None: an index figure; "cross-task": the task matrix's profile
+    folder: str | None = None  # None: an index figure
 
 
 COMPARISONS = [

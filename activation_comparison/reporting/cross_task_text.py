@@ -74,9 +74,9 @@ def headline(result) -> str:
             "\"better\" is at most 5%.")
 
 
-def summary_markdown(result, figures: list[str]) -> str:
-    control = label(result.control)
-    lines = [f"# Across tasks: each activation against {control}", "", headline(result), ""]
+def verdict_lines(result) -> list[str]:
+    """The headline, then the table: per activation its gain on each task and over tasks."""
+    lines = [headline(result), ""]
     lines += [f"| activation | {' | '.join(result.tasks)} | mean over tasks (95% HKSJ) | P(improvement), 95% CI |",
               "|---|" + "---|" * (len(result.tasks) + 2)]  # fmt: skip
     for k, name in enumerate(result.names):
@@ -93,6 +93,12 @@ def summary_markdown(result, figures: list[str]) -> str:
         probability = (f"{number(result.probability['mean'][k], 2)} [{number(result.probability['low'][k], 2)}, "
                        f"{number(result.probability['high'][k], 2)}]")  # fmt: skip
         lines.append(f"| {label(name)} | {' | '.join(cells)} | {average} | {probability} |")
+    return lines
+
+
+def summary_markdown(result, figures: list[str]) -> str:
+    control = label(result.control)
+    lines = [f"# Across tasks: each activation against {control}", "", *verdict_lines(result)]
     lines += ["", f"Each cell: the log-error gain over {control} (positive: lower error; 0.1 is about 10% lower), "
               "mean over the seeds both ran, with its 95% paired t interval, and the task's own verdict word. "
               "The mean over tasks is a random-effects mean (DerSimonian-Laird tau², Hartung-Knapp-Sidik-Jonkman "
