@@ -66,14 +66,19 @@ class NetworkCosts:
 # activation's epochs are a multiple of them, the medians of the published 12-epoch run (36
 # runs, 432 epochs) and of the MLP sweep (90 runs); GELU's first CNN epoch, 1.9 times ReLU's
 # in the 12-epoch run on shared cores, is 1.2 times on quiet ones (benchmarks/plan_accuracy.py).
+# SiLU/Swish, Mish, Softplus and tanh: the medians of the published ten-activation task
+# matrix, on quiet cores (the CNN's 18,000-image epochs on MNIST and Fashion-MNIST, 13 runs
+# each where none left early; the MLP's 55,000-image epochs); tanh's MLP epochs equal ReLU's.
 DEFAULTS = {
     "cnn": NetworkCosts(epoch_fixed=0.3, per_image=3.9e-4, first_fixed=0.9, first_per_image=4.4e-4, run_fixed=2.7,
                         summary=2.3, slots={(2, 1): 1.0, (1, 1): 1.31, (1, 2): 2.0},
                         activations={"sigmoid": (1.12, 1.13), "elu": (1.03, 1.01), "leaky_relu": (1.01, 1.05),
-                                     "selu": (1.14, 1.20), "gelu": (1.2, 1.19)}),  # fmt: skip
+                                     "selu": (1.14, 1.20), "gelu": (1.2, 1.19), "swish": (1.26, 1.29),
+                                     "mish": (1.61, 1.60), "softplus": (1.33, 1.34), "tanh": (1.01, 1.02)}),  # fmt: skip
     "mlp": NetworkCosts(epoch_fixed=0.05, per_image=2.6e-5, first_fixed=1.4, first_per_image=3.0e-5, run_fixed=0.55,
                         summary=4.0, slots={(2, 1): 1.0, (1, 1): 1.3, (1, 2): 1.3},
-                        activations={"gelu": (1.15, 1.17)}),  # fmt: skip
+                        activations={"gelu": (1.15, 1.17), "swish": (1.14, 1.25), "mish": (1.14, 1.35),
+                                     "softplus": (1.10, 1.27)}),  # fmt: skip
 }
 # A process's start-up: starting Python, importing TensorFlow and Keras, loading MNIST,
 # and the warm-up of its first model. Worker processes start in parallel, each paying its own.
