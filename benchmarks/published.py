@@ -155,7 +155,7 @@ def check(documents: dict[str, str] | None = None, figures: bool = True, write: 
                 check_block(block, facts, documents, outcome, write)
             if figures:
                 for figure in published_numbers.figures_of(comparison):
-                    check_figure(figure, outcome, source.draw(figure, Path(scratch)), write)
+                    check_figure(figure, outcome, source.draw(figure, Path(scratch), facts), write)
             published |= set(source.folders)
             totals["numbers_checked"] += outcome.checked
             totals["mismatches"] += outcome.wrong

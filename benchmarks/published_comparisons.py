@@ -10,10 +10,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import activations  # noqa: E402
+import plotting  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
 from activation_comparison.analysis import sweeps  # noqa: E402
 from activation_comparison import matrix  # noqa: E402
 from activation_comparison.reporting import cross_task_text, report, results_index  # noqa: E402
+from activation_comparison.planning import plan  # noqa: E402
 from activation_comparison.setup import tasks  # noqa: E402
 from activation_comparison.verdict import verdict  # noqa: E402
 
@@ -195,15 +197,79 @@ def gelu_paper_table(facts: dict) -> str:
     return "\n".join(lines)
 
 
-
 def cross_task_numbers(facts: dict) -> dict:
     """The task matrix: its cross-task verdict, computed from the task folders' extracts as
-    `cross-task/summary.md` is (folders named `tasks-<set>/<task>/<run folder>`)."""
-    return {"cross_task": matrix.cross_task_result([
-        (tasks.get(Path(name).parts[1]), folder["histories"], folder["result"].saved)
-        for name, folder in facts["folders"].items()])}  # fmt: skip
+    `cross-task/summary.md` is (folders named `tasks-<set>/<task>/<run folder>`); per
+    activation its mean log-error gain over ReLU with its interval and probability of
+    improvement (`average`), its gain on each task (`gain`), each task's folder facts and
+    failed seeds by task name (`task`, `failed`), Softplus's dense layer on the CNN tasks
+    (`softplus_cnn`) and the performance profile's numbers (`profile`)."""
+    by_task = {Path(name).parts[1]: folder for name, folder in facts["folders"].items()}
+    result = matrix.cross_task_result([(tasks.get(task), folder["histories"], folder["result"].saved)
+                                       for task, folder in by_task.items()])  # fmt: skip
+    average = {name: {"gain": result.average["mean"][k], "low": result.average["low"][k],
+                      "high": result.average["high"][k], "p_improvement": result.probability["mean"][k]}
+               for k, name in enumerate(result.names)}  # fmt: skip
+    gain = {name: {task: result.per_task["mean"][t, k] for t, task in enumerate(result.tasks)}
+            for k, name in enumerate(result.names)}  # fmt: skip
+    failed = {task: {name: row["seeds_failed"] for name, row in folder["rows"].items()} for task, folder in by_task.items()}
+    return {"cross_task": result, "average": average, "gain": gain, "task": by_task, "failed": failed,
+            "softplus_cnn": cnn_dense_layer(by_task, "softplus"), "profile": profile_numbers(result)}
+
+
+def profile_numbers(result) -> dict:
+    """From the performance profile, per activation: on how many tasks its error is the
+    lowest, and the smallest factor τ within which it is of the lowest on every task."""
+    lowest_on = {name: round(result.profile[k, 0] * len(result.tasks)) for k, name in enumerate(result.names)}
+    within = {name: next((tau for tau, share in zip(result.profile_taus, result.profile[k]) if share >= 1.0), None)
+              for k, name in enumerate(result.names)}  # fmt: skip
+    return {"lowest_on": lowest_on, "within_all": within}
+
+
+def cnn_dense_layer(by_task: dict, name: str) -> dict | None:
+    """On the matrix's CNN tasks (mnist, fashion_mnist), over every seed `name` ran: its dense
+    layer's gradient norm before training, alone and as a multiple of ReLU's on the same
+    seed, and its dense layer's mean output before training and after the first epoch; None
+    where no CNN task ran it."""
+    start, ratio, mean_start, mean_one = [], [], [], []
+    for folder in by_task.values():
+        runs = folder["runs"]
+        if folder["config"].model != "cnn" or name not in runs:
+            continue
+        for seed, run in runs[name].items():
+            before, after = row_at(run, 0), row_at(run, 1)
+            start.append(before["grad_norm_dense1"])
+            ratio.append(before["grad_norm_dense1"] / row_at(runs["relu"][seed], 0)["grad_norm_dense1"])
+            mean_start.append(before["act_mean_act_dense1"])
+            mean_one.append(after["act_mean_act_dense1"])
+    if not start:
+        return None
+    return {"grad_start": low_high(start), "grad_vs_relu": low_high(ratio), "mean_start": low_high(mean_start),
+            "mean_one": low_high(mean_one)}  # fmt: skip
 
 
 def cross_task_block(facts: dict) -> str:
     """cross-task/summary.md's verdict and table."""
     return "\n".join(cross_task_text.verdict_lines(facts["cross_task"])) + "\n"
+
+
+def cross_task_profile(facts: dict):
+    """cross-task/performance_profile.png as the run draws it, from the recomputed verdict."""
+    result = facts["cross_task"]
+    return plotting.FIGURES[cross_task_text.PROFILE_FIGURE].draw(result.profile_taus, result.profile, result.names)
+
+
+def task_budget_table(facts: dict) -> str:
+    """Each task of the matrix: what it trains, its budget and margin, where its looks
+    stopped, the runs it spent of the most it could, and its best set."""
+    lines = ["| task | what is trained | budget | margin | stopped | runs | best set |", "|---|---|---|---|---|---|---|"]
+    for name, folder in facts["folders"].items():
+        task, result = tasks.get(Path(name).parts[1]), folder["result"]
+        config, saved = folder["config"], result.saved
+        images = plan.epoch_images(saved["data"]["train_images"], config)
+        look = saved["looks"][-1]
+        most = len(config.activations) * config.max_seeds
+        best = ", ".join(row["label"] for row in folder["rows"].values() if row["in_best_set"])
+        lines.append(f"| {task.name} | {task.description} | {config.epochs} epochs of {images:,} | {task.margin:g} pp "
+                     f"| {look['stop']} at {look['seeds']} seeds | {len(folder['histories'])} of {most} | {best} |")  # fmt: skip
+    return "\n".join(lines)

@@ -104,11 +104,15 @@ class Source:
                      if name in pinned and version != pinned[name]}  # fmt: skip
         return "" if not seen else "; ran under " + ", ".join(f"{name} {version}" for name, version in sorted(seen))
 
-    def draw(self, figure, scratch: Path) -> Path:
-        """The figure drawn from the extracts into `scratch`: a folder's figure as its summary
-        draws it, an index figure by rebuilding the folders and writing their index."""
+    def draw(self, figure, scratch: Path, facts: dict) -> Path:
+        """The figure drawn from the extracts into `scratch`: the comparison's own figure from
+        its `facts`, a folder's figure as its summary draws it, an index figure by rebuilding
+        the folders and writing their index."""
         target = scratch / self.comparison.name / Path(figure.document).name
         target.parent.mkdir(parents=True, exist_ok=True)
+        if figure.draw is not None:
+            drawing.save_figure(figure.draw(facts), target)
+            return target
         if figure.folder is not None:
             folder = self.loaded[figure.folder]
             # As summary.md draws it: the settings that tell folders apart in its title.

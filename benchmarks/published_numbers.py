@@ -33,8 +33,8 @@ from activation_comparison import matrix  # noqa: E402
 from activation_comparison.setup import tasks  # noqa: E402
 from activation_comparison.setup.config import ExperimentConfig  # noqa: E402
 from published_comparisons import (  # noqa: E402
-    clip_numbers, clip_table, clip_verdicts, five_seed_numbers, gelu_paper_numbers, gelu_paper_table,
-    seed_zero_table, twelve_epoch_numbers,
+    clip_numbers, clip_table, clip_verdicts, cross_task_block, cross_task_numbers, cross_task_profile,
+    five_seed_numbers, gelu_paper_numbers, gelu_paper_table, seed_zero_table, task_budget_table, twelve_epoch_numbers,
 )
 
 EXTRACTS = ROOT / "published"
@@ -106,7 +106,8 @@ class Figure:
     document: str  # the published file
     comparison: str
     figure: str  # its name in the folder (plotting.FIGURES) or in the index
-    folder: str | None = None  # None: an index figure
+    folder: str | None = None  # None: an index figure, or one `draw` makes
+    draw: Callable[[dict], object] | None = None  # the comparison's own figure, drawn from its facts
 
 
 COMPARISONS = [
@@ -120,6 +121,8 @@ COMPARISONS = [
     Comparison("gelu-paper", "python compare_activations.py --model mlp --activations gelu relu elu --dropout 0 0.5 "
                "--learning-rate 0.001 0.0001 0.00001 --seeds 5 --epochs 20 --validation-split 0.0833333 --no-clip "
                "--loss-without-dropout --workers 2", derive=gelu_paper_numbers),
+    # Ten activations on five tasks, each task in its own folder under tasks-wide/.
+    Comparison("tasks", "python compare_activations.py --tasks all --activations wide", derive=cross_task_numbers),
 ]  # fmt: skip
 
 
@@ -134,6 +137,8 @@ BLOCKS = [
           lambda facts: facts["tuned_verdicts"]["0.0"]),
     Block("docs/results.md", "gelu paper verdict with dropout 0.5", "gelu-paper",
           lambda facts: facts["tuned_verdicts"]["0.5"]),
+    Block("docs/results.md", "task budgets", "tasks", task_budget_table),
+    Block("docs/results.md", "cross-task verdict", "tasks", cross_task_block),
 ]
 
 QUOTES = [
@@ -222,6 +227,30 @@ QUOTES = [
           "{x100[gelu][below_best_by_at_least]:.2f} and {x100[leaky_relu][below_best_by_at_least]:.2f} pp"),
     Quote("README.md", "twelve-epochs", "Sigmoid's first-layer gradients start {all_conv1_below_relu[low]:.0f} to "
                                         "{all_conv1_below_relu[high]:.0f} times smaller than ReLU's"),
+    # README.md, "Findings": the cross-task verdict.
+    Quote("README.md", "tasks", "GELU ({average[gelu][gain]:.2f} log error) and Leaky ReLU "
+                                "({average[leaky_relu][gain]:.2f}) come closest"),
+    # docs/results.md, "Across five tasks": the cross-task verdict in words.
+    Quote("docs/results.md", "tasks", "GELU ({average[gelu][gain]:.2f}, 95% interval {average[gelu][low]:.2f} to "
+                                      "{average[gelu][high]:.2f}) and Leaky ReLU ({average[leaky_relu][gain]:.2f}, "
+                                      "{average[leaky_relu][low]:.2f} to {average[leaky_relu][high]:.2f}); averaged over "
+                                      "tasks, each has the lower error on a share of only "
+                                      "{average[gelu][p_improvement]:.2f} and {average[leaky_relu][p_improvement]:.2f}"),
+    Quote("docs/results.md", "tasks", "GELU's largest gain is on the GELU paper's MLP ({gain[gelu][mnist_mlp]:.2f})"),
+    Quote("docs/results.md", "tasks",
+          "Before training its dense layer's gradient norm is {softplus_cnn[grad_start][low]:.0f}–"
+          "{softplus_cnn[grad_start][high]:.0f}, {softplus_cnn[grad_vs_relu][low]:.0f} to "
+          "{softplus_cnn[grad_vs_relu][high]:.0f} times ReLU's on the same seed, and its outputs average "
+          "{softplus_cnn[mean_start][low]:.2f}–{softplus_cnn[mean_start][high]:.2f}; after the first epoch they "
+          "average {softplus_cnn[mean_one][low]:.4f}–{softplus_cnn[mean_one][high]:.4f}"),
+    Quote("docs/results.md", "tasks", "ReLU's error is the lowest on {profile[lowest_on][relu]} of the 5 tasks"),
+    Quote("docs/results.md", "tasks", "within a factor {profile[within_all][relu]:.2f} of the lowest on every task; "
+                                      "GELU's is within {profile[within_all][gelu]:.2f} and Leaky ReLU's within "
+                                      "{profile[within_all][leaky_relu]:.2f}"),
+    Quote("docs/results.md", "tasks", "Its random-effects mean over tasks ({average[softplus][gain]:.2f}) has an interval"),
+    Quote("docs/results.md", "tasks", "Sigmoid failed on {failed[mnist][sigmoid]} of {task[mnist][rows][sigmoid][runs]} "
+                                      "mnist seeds and {failed[fashion_mnist][sigmoid]} of "
+                                      "{task[fashion_mnist][rows][sigmoid][runs]} fashion_mnist seeds"),
     # README.md and docs/results.md, the clip sweep.
     Quote("README.md", "clip-sweep", "At `clipvalue=0.5` the clip changed {clipped_pct_05_max:.0f}% of the gradient "
                                      "elements for every activation"),
@@ -269,6 +298,7 @@ FIGURES = [
            "tuned_median_loss_mnist-mlp-e20-b128-noclip-cce-val0.0833333.png"),
     Figure("docs/mlp_median_loss_dropout0.5.png", "gelu-paper",
            "tuned_median_loss_mnist-mlp-e20-b128-noclip-cce-val0.0833333-dropout0.5.png"),
+    Figure("docs/performance_profile_tasks.png", "tasks", "performance_profile.png", draw=cross_task_profile),
 ]
 
 

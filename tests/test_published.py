@@ -64,3 +64,22 @@ def test_every_tie_names_a_comparison_and_a_document_that_exist():
 
 def test_the_constraints_pin_the_libraries_the_project_depends_on():
     assert set(published_numbers.pinned_versions()) == {"tensorflow", "keras", "numpy", "scipy", "matplotlib"}
+
+
+def test_the_task_matrix_table_and_profile_are_recomputed_from_its_task_extracts(tmp_path):
+    import matplotlib
+    import published_facts
+
+    (comparison,) = [comparison for comparison in published_numbers.COMPARISONS if comparison.name == "tasks"]
+    source = published_facts.load(comparison, published_numbers.EXTRACTS)
+    facts = source.facts()
+    (block,) = [block for block in published_numbers.BLOCKS if block.name == "task budgets"]
+    edited = documents()
+    edited["docs/results.md"] = edited["docs/results.md"].replace("| 46 of 120 |", "| 47 of 120 |")
+    outcome = published.Outcome()
+    published.check_block(block, facts, edited, outcome, write=False)
+    assert outcome.wrong == 1 and "'task budgets' differs" in outcome.mismatches[0]
+    if matplotlib.__version__ == published_numbers.pinned_versions()["matplotlib"]:
+        (figure,) = published_numbers.figures_of(comparison)
+        drawn = source.draw(figure, tmp_path, facts)
+        assert drawn.read_bytes() == (ROOT / figure.document).read_bytes()
