@@ -88,6 +88,11 @@ def cross_task_result(task_records: list[tuple[tasks.Task, list[dict], dict]]) -
     return cross_task_verdict.compare_tasks(inputs, tasks.CONTROL)
 
 
+def profile_figure(result: cross_task_verdict.CrossTask):
+    """The cross-task performance profile of `result` (None when there is nothing to draw)."""
+    return plotting.FIGURES[cross_task_text.PROFILE_FIGURE].draw(result.profile_taus, result.profile, result.names)
+
+
 def write_cross_task(folder: Path, task_folders: list[tuple[tasks.Task, Path]]) -> Path:
     """`cross-task/`: summary.md, summary.csv and the performance profile, from the task folders alone."""
     result = cross_task_result([(task, history_files.read_histories(run_dir),
@@ -98,7 +103,7 @@ def write_cross_task(folder: Path, task_folders: list[tuple[tasks.Task, Path]]) 
     rows = cross_task_text.csv_rows(result)
     storage.write_csv(out / "summary.csv", rows, list(rows[0]))
     figures = []
-    figure = plotting.FIGURES[cross_task_text.PROFILE_FIGURE].draw(result.profile_taus, result.profile, result.names)
+    figure = profile_figure(result)
     if figure is not None:
         drawing.save_figure(figure, out / cross_task_text.PROFILE_FIGURE)
         figures.append(cross_task_text.PROFILE_FIGURE)

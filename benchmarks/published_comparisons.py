@@ -10,7 +10,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import activations  # noqa: E402
-import plotting  # noqa: E402
 from activation_comparison.figures import drawing  # noqa: E402
 from activation_comparison.analysis import sweeps  # noqa: E402
 from activation_comparison import matrix  # noqa: E402
@@ -255,17 +254,15 @@ def cross_task_block(facts: dict) -> str:
 
 def cross_task_profile(facts: dict):
     """cross-task/performance_profile.png as the run draws it, from the recomputed verdict."""
-    result = facts["cross_task"]
-    return plotting.FIGURES[cross_task_text.PROFILE_FIGURE].draw(result.profile_taus, result.profile, result.names)
+    return matrix.profile_figure(facts["cross_task"])
 
 
 def task_budget_table(facts: dict) -> str:
     """Each task of the matrix: what it trains, its budget and margin, where its looks
     stopped, the runs it spent of the most it could, and its best set."""
     lines = ["| task | what is trained | budget | margin | stopped | runs | best set |", "|---|---|---|---|---|---|---|"]
-    for name, folder in facts["folders"].items():
-        task, result = tasks.get(Path(name).parts[1]), folder["result"]
-        config, saved = folder["config"], result.saved
+    for name, folder in facts["task"].items():
+        task, config, saved = tasks.get(name), folder["config"], folder["result"].saved
         images = plan.epoch_images(saved["data"]["train_images"], config)
         look = saved["looks"][-1]
         most = len(config.activations) * config.max_seeds
